@@ -1,0 +1,19 @@
+"""autograd_core: reverse-mode automatic differentiation on computational graphs.
+
+``Scalar`` nodes hold Python floats, ``Tensor`` nodes hold numpy arrays; both record the ops
+that compute them and share one backpropagation driver (``autograd_core.graph``).
+"""
+
+from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
+from .scalar import Scalar
+
+__all__ = [
+    "Scalar",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "backprop",
+    "toposort",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,205 @@
+"""The graph machinery shared by the Scalar and Tensor engines.
+
+A *node* is a value computed during the forward pass together with the record of how it was
+computed: the op name, the parent nodes it was computed from, and any non-differentiable
+parameters of the op (an axis, a constant exponent, an index). Nothing else is stored: no
+closure, no back-reference, so a graph is freed by reference counting as soon as its output is
+dropped and Python's cycle collector has nothing to do.
+
+Each engine keeps a *rule table* mapping an op name to one function per input. Backpropagation
+is then the same small loop for every engine:
+
+1. sort the nodes under the output topologically (iteratively: graphs a million nodes deep are
+   fine at Python's default recursion limit);
+2. walk them from the output back to the inputs, and for each parent that requires a gradient
+   add ``rule(upstream gradient, ...)`` into that parent's gradient with ``+``.
+
+The engine decides what a rule returns (a local derivative that the driver multiplies by the
+upstream gradient for Scalars, a vector-Jacobian product for Tensors) in ``_parent_grads``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["Node", "toposort", "backprop", "grad", "no_grad", "enable_grad", "is_grad_enabled"]
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside a ``no_grad()`` block of the current thread."""
+    return _grad_mode.enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Context manager: ops inside it record no graph (their results are constants).
+
+    Thread-local, so one thread evaluating a model does not switch off recording in another.
+    """
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = False
+    try:
+        yield
+    finally:
+        _grad_mode.enabled = previous
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Context manager: switch recording back on inside a ``no_grad()`` block."""
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = True
+    try:
+        yield
+    finally:
+        _grad_mode.enabled = previous
+
+
+class Node:
+    """A value in a recorded computation; the base class of ``Scalar`` and ``Tensor``.
+
+    Attributes:
+        data: the value (a float for Scalar, an ndarray for Tensor).
+        grad: the accumulated gradient of whatever ``backward()`` was called on.
+        requires_grad: whether gradients flow to this node.
+        name: an optional label, shown by ``repr``, ``viz.to_dot`` and ``viz.trace``.
+        _parents: the nodes this one was computed from (empty for a leaf or a constant).
+        _op: the name of the op that produced it; a key of the engine's rule table.
+        _ctx: the op's non-differentiable parameters, passed to its rules after the inputs.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_parents", "_op", "_ctx")
+
+    #: op name -> one derivative rule per input; each engine sets its own table.
+    _rules: dict[str, tuple[Any, ...]] = {}
+
+    def _parent_grads(self, upstream: Any, create_graph: bool) -> list[Any]:
+        """Gradient contributions for each parent (None where a parent needs none)."""
+        raise NotImplementedError
+
+    def _seed(self, create_graph: bool) -> Any:
+        """The gradient of this node with respect to itself: ones of its shape."""
+        raise NotImplementedError
+
+    def _zero_grad_like(self, create_graph: bool) -> Any:
+        """The gradient of an output that does not depend on this node."""
+        raise NotImplementedError
+
+    def _accumulate_grad(self, g: Any, stored: set[int]) -> None:
+        """Add one backward pass's gradient into ``.grad``.
+
+        ``stored`` holds the ids of gradient objects already handed to other nodes in this
+        pass, so an engine whose gradients are mutable can copy instead of sharing one buffer.
+        """
+        raise NotImplementedError
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for nodes created by the user (or constants), False for op results."""
+        return not self._parents
+
+    def backward(self, grad: Any = None) -> None:
+        """Backpropagate from this node: add d(self)/d(node) into ``node.grad`` for every
+        node in the graph that requires a gradient.
+
+        Gradients *accumulate* across calls, as in PyTorch and micrograd: call ``zero_grad()``
+        on an optimizer (or set ``.grad`` yourself) between steps. Every call computes its own
+        gradients from scratch before adding them, so calling backward twice on the same graph
+        gives exactly twice the gradients, never a mix.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a value that does not require grad: it was computed from "
+                "constants only, or inside no_grad()"
+            )
+        grads = backprop(self, self._seed(False) if grad is None else grad)
+        stored: set[int] = set()
+        for node, g in grads.items():
+            node._accumulate_grad(g, stored)
+
+
+def toposort(root: Node) -> list[Node]:
+    """The nodes under ``root`` that require grad, each after all of its parents.
+
+    An explicit stack replaces recursion, so the depth of the graph is limited by memory, not
+    by Python's recursion limit.
+    """
+    order: list[Node] = []
+    visited: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and parent not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backprop(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, Any]:
+    """Reverse-mode sweep: a map node -> d(root)/d(node) for every node under ``root`` that
+    requires grad, starting from d(root)/d(root) = ``seed``.
+
+    Each node's gradient is complete before it is used, because nodes are visited in reverse
+    topological order; a node reached along several paths receives the sum (``+``) of the
+    contributions. With ``create_graph`` the gradients are nodes themselves (computed by
+    recorded ops), so they can be differentiated again.
+    """
+    grads: dict[Node, Any] = {root: seed}
+    for node in reversed(toposort(root)):
+        upstream = grads.get(node)
+        if upstream is None or not node._parents:
+            continue
+        contributions = node._parent_grads(upstream, create_graph)
+        for parent, contribution in zip(node._parents, contributions):
+            if contribution is None:
+                continue
+            previous = grads.get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    return grads
+
+
+def grad(
+    output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
+) -> Any:
+    """d(output)/d(input) for each input, without touching any ``.grad``.
+
+    ``output`` must be a Scalar or a one-element Tensor. Returns a list in the order of
+    ``inputs`` (or a single gradient if a single node was passed). With ``create_graph=True``
+    the gradients are Scalars/Tensors carrying their own graph, so ``grad`` can be applied to
+    them again for second and higher derivatives (Hessian-vector products, ...).
+    """
+    single = isinstance(inputs, Node)
+    input_list: list[Node] = [inputs] if single else list(inputs)  # type: ignore[list-item]
+    for i, x in enumerate(input_list):
+        if not isinstance(x, Node):
+            raise TypeError(f"grad(): inputs[{i}] is {type(x).__name__}, not a Scalar or Tensor")
+    if not isinstance(output, Node):
+        raise TypeError(f"grad(): output is {type(output).__name__}, not a Scalar or Tensor")
+    if not output.requires_grad:
+        raise RuntimeError("grad(): the output does not require grad (no input reaches it)")
+    if create_graph:
+        with enable_grad():
+            grads = backprop(output, output._seed(True), create_graph=True)
+    else:
+        grads = backprop(output, output._seed(False))
+    results = [
+        grads[x] if x in grads else x._zero_grad_like(create_graph) for x in input_list
+    ]
+    return results[0] if single else results

@@ -1,0 +1,326 @@
+"""The Scalar engine: reverse-mode autodiff on Python floats, one node per operation.
+
+Read ``RULES`` first: it is the whole calculus of this engine. For each op it lists, input by
+input, the *local derivative* d(out)/d(input) written in terms of the inputs, the output and
+the op's constant parameters. Backpropagation (``graph.backprop``) multiplies each local
+derivative by the upstream gradient d(loss)/d(out) and adds the product into the input's
+gradient: the chain rule, one edge at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+from .graph import Node, _grad_mode
+
+__all__ = ["Scalar", "RULES"]
+
+
+def _value(x: Any) -> float:
+    return x.data if isinstance(x, Scalar) else x
+
+
+def _step(x: Any) -> float:
+    """d/dx relu(x): 1 for x > 0, else 0 (we pick 0 at the kink, as PyTorch does)."""
+    return 1.0 if _value(x) > 0 else 0.0
+
+
+def _sign(x: Any) -> float:
+    """d/dx |x|: the sign of x (0 at the kink)."""
+    v = _value(x)
+    return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
+
+
+def _log_base(a: Any) -> Any:
+    """ln(a) for d/db a**b = a**b ln(a). For a = 0 the limit of a**b ln(a) is 0; for a < 0
+    a**b has no real derivative in b, so it is nan (as in PyTorch), never a made-up number."""
+    v = _value(a)
+    if v > 0:
+        return a.log() if isinstance(a, Scalar) else math.log(v)
+    return 0.0 if v == 0 else math.nan
+
+
+# op -> (d out/d input_1, d out/d input_2, ...), each called as d(out, *inputs, *params).
+# Inputs and out are floats, or Scalars when differentiating with create_graph=True.
+RULES: dict[str, tuple[Any, ...]] = {
+    # out = a + b             d/da = 1                      d/db = 1
+    "add": (lambda out, a, b: 1.0, lambda out, a, b: 1.0),
+    # out = a - b             d/da = 1                      d/db = -1
+    "sub": (lambda out, a, b: 1.0, lambda out, a, b: -1.0),
+    # out = a * b             d/da = b                      d/db = a
+    "mul": (lambda out, a, b: b, lambda out, a, b: a),
+    # out = a / b             d/da = 1/b                    d/db = -a/b^2
+    "div": (lambda out, a, b: 1.0 / b, lambda out, a, b: -a / (b * b)),
+    # out = -x                d/dx = -1
+    "neg": (lambda out, x: -1.0,),
+    # out = x^n (n a number)  d/dx = n x^(n-1)
+    "pow": (lambda out, x, n: n * x ** (n - 1),),
+    # out = a^b               d/da = b a^(b-1)              d/db = a^b ln(a)
+    "power": (lambda out, a, b: b * a ** (b - 1), lambda out, a, b: out * _log_base(a)),
+    # out = e^x               d/dx = e^x = out
+    "exp": (lambda out, x: out,),
+    # out = ln(x)             d/dx = 1/x
+    "log": (lambda out, x: 1.0 / x,),
+    # out = 1/x               d/dx = -1/x^2 = -out^2
+    "reciprocal": (lambda out, x: -(out * out),),
+    # out = sqrt(x)           d/dx = 1/(2 sqrt(x)) = 0.5/out
+    "sqrt": (lambda out, x: 0.5 / out,),
+    # out = sigmoid(x)        d/dx = sigmoid(x)(1 - sigmoid(x)) = out(1 - out)
+    "sigmoid": (lambda out, x: out * (1.0 - out),),
+    # out = tanh(x)           d/dx = 1 - tanh(x)^2 = 1 - out^2
+    "tanh": (lambda out, x: 1.0 - out * out,),
+    # out = max(0, x)         d/dx = 1 if x > 0 else 0
+    "relu": (lambda out, x: _step(x),),
+    # out = |x|               d/dx = sign(x)
+    "abs": (lambda out, x: _sign(x),),
+}
+
+
+def _is_real(x: Any) -> bool:
+    """int, float or a numpy number; bools are refused because True + True = 2 hides bugs."""
+    return isinstance(x, (Real, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+def _check_real(x: Any, what: str) -> float:
+    if not _is_real(x):
+        raise TypeError(f"{what} takes a real number (int or float), got {type(x).__name__}")
+    return float(x)
+
+
+def _const(x: Any) -> Scalar:
+    """A number on the other side of an operator becomes a constant node (no gradient)."""
+    c = Scalar.__new__(Scalar)
+    c.data = _check_real(x, "Scalar arithmetic")
+    c.grad = 0.0
+    c.requires_grad = False
+    c._parents = ()
+    c._op = ""
+    c._ctx = ()
+    c.name = None
+    return c
+
+
+def _result(value: float, op: str, parents: tuple[Scalar, ...], ctx: tuple = ()) -> Scalar:
+    """The node for ``op(parents)``; it records its parents only if a gradient can flow."""
+    out = Scalar.__new__(Scalar)
+    out.data = value
+    out.grad = 0.0
+    out._op = op
+    out._ctx = ctx
+    out.name = None
+    if _grad_mode.enabled:
+        for p in parents:
+            if p.requires_grad:
+                out.requires_grad = True
+                out._parents = parents
+                return out
+    out.requires_grad = False
+    out._parents = ()
+    return out
+
+
+def _operand(x: Any) -> Scalar | None:
+    if isinstance(x, Scalar):
+        return x
+    return _const(x) if _is_real(x) else None
+
+
+class Scalar(Node):
+    """A real number that remembers how it was computed, for reverse-mode autodiff.
+
+    ``Scalar(x)`` wraps an int or float (numpy scalars too). ``.data`` and ``.grad`` are plain
+    floats that you may read and assign (``p.data -= lr * p.grad``; ``p.grad = 0.0``).
+    Arithmetic with numbers on either side works (``2 * s``, ``1 - s``, ``2 ** s``), and
+    ``s.backward()`` fills ``.grad`` of every Scalar that ``s`` depends on. Gradients
+    accumulate across ``backward()`` calls; zero them between steps.
+    """
+
+    __slots__ = ()
+    _rules = RULES
+
+    def __init__(self, data: float, requires_grad: bool = True, name: str | None = None):
+        self.data = _check_real(data, "Scalar()")
+        self.grad = 0.0
+        self.requires_grad = bool(requires_grad)
+        self._parents = ()
+        self._op = ""
+        self._ctx = ()
+        self.name = name
+
+    def __repr__(self) -> str:
+        label = f"{self.name}: " if self.name else ""
+        return f"Scalar({label}data={self.data!r}, grad={self.grad!r})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # --- the graph engine's hooks -------------------------------------------------------
+    def _parent_grads(self, upstream: Any, create_graph: bool) -> list[Any]:
+        parents = self._parents
+        if create_graph:
+            args = (self, *parents, *self._ctx)
+        else:
+            args = (self.data, *[p.data for p in parents], *self._ctx)
+        return [
+            upstream * local(*args) if p.requires_grad else None
+            for p, local in zip(parents, RULES[self._op])
+        ]
+
+    def _seed(self, create_graph: bool) -> Any:
+        return _const(1.0) if create_graph else 1.0
+
+    def _zero_grad_like(self, create_graph: bool) -> Any:
+        return _const(0.0) if create_graph else 0.0
+
+    def _accumulate_grad(self, g: Any, stored: set[int]) -> None:
+        self.grad += g
+
+    def backward(self, grad: float | None = None) -> None:  # noqa: D102 (see Node.backward)
+        if grad is not None:
+            grad = _check_real(grad, "backward(grad)")
+        super().backward(grad)
+
+    backward.__doc__ = Node.backward.__doc__
+
+    # --- arithmetic ----------------------------------------------------------------------
+    def __add__(self, other: Any) -> Scalar:
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return _result(self.data + o.data, "add", (self, o))
+
+    def __radd__(self, other: Any) -> Scalar:
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return _result(o.data + self.data, "add", (o, self))
+
+    def __sub__(self, other: Any) -> Scalar:
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return _result(self.data - o.data, "sub", (self, o))
+
+    def __rsub__(self, other: Any) -> Scalar:
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return _result(o.data - self.data, "sub", (o, self))
+
+    def __mul__(self, other: Any) -> Scalar:
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return _result(self.data * o.data, "mul", (self, o))
+
+    def __rmul__(self, other: Any) -> Scalar:
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return _result(o.data * self.data, "mul", (o, self))
+
+    def __truediv__(self, other: Any) -> Scalar:
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return _divide(self, o)
+
+    def __rtruediv__(self, other: Any) -> Scalar:
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return _divide(o, self)
+
+    def __neg__(self) -> Scalar:
+        return _result(-self.data, "neg", (self,))
+
+    def __pos__(self) -> Scalar:
+        return self
+
+    def __pow__(self, exponent: Any) -> Scalar:
+        """``x ** n`` for a number n (rule n x^(n-1)) or ``a ** b`` for a Scalar b."""
+        if isinstance(exponent, Scalar):
+            return _result(_real_pow(self.data, exponent.data), "power", (self, exponent))
+        if not _is_real(exponent):
+            return NotImplemented
+        n = float(exponent)
+        return _result(_real_pow(self.data, n), "pow", (self,), (n,))
+
+    def __rpow__(self, base: Any) -> Scalar:
+        b = _operand(base)
+        if b is None:
+            return NotImplemented
+        return _result(_real_pow(b.data, self.data), "power", (b, self))
+
+    def __abs__(self) -> Scalar:
+        return _result(abs(self.data), "abs", (self,))
+
+    # --- functions -----------------------------------------------------------------------
+    def exp(self) -> Scalar:
+        """e^x. Raises OverflowError (naming the value) above x = 709.78."""
+        try:
+            value = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(
+                f"exp({self.data!r}) overflows float64 (the largest finite result is at "
+                "x = 709.78); use sigmoid/tanh or rescale"
+            ) from None
+        return _result(value, "exp", (self,))
+
+    def log(self) -> Scalar:
+        """ln(x), defined for x > 0 (ValueError otherwise)."""
+        if not self.data > 0:
+            raise ValueError(f"log({self.data!r}): log is defined only for x > 0")
+        return _result(math.log(self.data), "log", (self,))
+
+    def reciprocal(self) -> Scalar:
+        """1/x (ZeroDivisionError at 0)."""
+        if self.data == 0:
+            raise ZeroDivisionError("reciprocal(0.0): 1/x is undefined at x = 0")
+        return _result(1.0 / self.data, "reciprocal", (self,))
+
+    def sqrt(self) -> Scalar:
+        """sqrt(x), defined for x >= 0 (ValueError otherwise)."""
+        if self.data < 0:
+            raise ValueError(f"sqrt({self.data!r}): sqrt is defined only for x >= 0")
+        return _result(math.sqrt(self.data), "sqrt", (self,))
+
+    def sigmoid(self) -> Scalar:
+        """1 / (1 + e^-x), evaluated so that e^(|x|) is never formed: exact 0 and 1 limits."""
+        x = self.data
+        if x >= 0:
+            value = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            value = e / (1.0 + e)
+        return _result(value, "sigmoid", (self,))
+
+    def tanh(self) -> Scalar:
+        """tanh(x) = (e^x - e^-x) / (e^x + e^-x); exact +-1 limits for large |x|."""
+        return _result(math.tanh(self.data), "tanh", (self,))
+
+    def relu(self) -> Scalar:
+        """max(0, x)."""
+        return _result(self.data if self.data > 0 else 0.0, "relu", (self,))
+
+
+def _divide(a: Scalar, b: Scalar) -> Scalar:
+    if b.data == 0:
+        raise ZeroDivisionError(f"division by zero: {a.data!r} / 0.0")
+    return _result(a.data / b.data, "div", (a, b))
+
+
+def _real_pow(a: float, b: float) -> float:
+    """a ** b on the reals, with errors that name the operands."""
+    if a == 0 and b < 0:
+        raise ZeroDivisionError(f"pow: 0.0 ** {b!r} is undefined (division by zero)")
+    if a < 0 and not b.is_integer():
+        raise ValueError(f"pow: {a!r} ** {b!r} has no real value (negative base, non-integer exponent)")
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        raise OverflowError(f"pow: {a!r} ** {b!r} overflows float64") from None

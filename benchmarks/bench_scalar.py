@@ -1,0 +1,132 @@
+"""Scalar engine benchmarks: micrograd's demo training step, and a deep chain.
+
+Run: ``make bench`` (or ``python benchmarks/bench_scalar.py``). The micrograd comparison runs
+only if ``micrograd==0.1.0`` is installed (``pip install micrograd==0.1.0``); both engines
+then train from identical weights and must report identical losses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from autograd_core import Scalar  # noqa: E402
+
+
+def two_moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The demo's data: two interleaving half circles, labels -1/+1 (as sklearn.make_moons)."""
+    rng = np.random.default_rng(seed)
+    n_out, n_in = n // 2, n - n // 2
+    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    X = np.vstack(
+        [
+            np.column_stack([np.cos(t_out), np.sin(t_out)]),
+            np.column_stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5]),
+        ]
+    )
+    X += rng.normal(scale=noise, size=X.shape)
+    y = np.concatenate([np.zeros(n_out), np.ones(n_in)]) * 2 - 1
+    return X, y
+
+
+def init_weights(sizes: list[int], seed: int = 1337) -> list[tuple[list[list[float]], list[float]]]:
+    """Weights as micrograd draws them: uniform(-1, 1), biases 0."""
+    rnd = random.Random(seed)
+    layers = []
+    for nin, nout in zip(sizes[:-1], sizes[1:]):
+        W = [[rnd.uniform(-1, 1) for _ in range(nin)] for _ in range(nout)]
+        layers.append((W, [0.0] * nout))
+    return layers
+
+
+def demo_step(value_cls, layers, X, y, lr: float):
+    """One step of micrograd's demo: MLP(2,[16,16,1]) forward, SVM loss + 1e-4 L2, backward,
+    SGD. ``layers`` holds value_cls weights; works for micrograd's Value and our Scalar."""
+    params = [p for W, b in layers for row in W for p in row] + [p for _, b in layers for p in b]
+    for p in params:
+        p.grad = 0.0
+    scores = []
+    for xrow in X:
+        act = [value_cls(float(v)) for v in xrow]
+        for li, (W, b) in enumerate(layers):
+            out = [sum((wi * xi for wi, xi in zip(row, act)), bi) for row, bi in zip(W, b)]
+            act = out if li == len(layers) - 1 else [o.relu() for o in out]
+        scores.append(act[0])
+    losses = [(1 + -float(yi) * si).relu() for yi, si in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in params)
+    loss = data_loss + reg_loss
+    loss.backward()
+    for p in params:
+        p.data -= lr * p.grad
+    return loss.data
+
+
+def time_demo(value_cls, steps: int, X, y) -> tuple[float, list[float]]:
+    layers = [
+        ([[value_cls(w) for w in row] for row in W], [value_cls(b) for b in bs])
+        for W, bs in init_weights([2, 16, 16, 1])
+    ]
+    gc.collect()
+    losses, times = [], []
+    for k in range(steps):
+        t0 = time.perf_counter()
+        losses.append(demo_step(value_cls, layers, X, y, lr=1.0 - 0.9 * k / 100))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), losses
+
+
+def deep_chain(n: int) -> tuple[float, float]:
+    """y = y*1.0001 + 0.0001, n times; seconds per node for forward and for backward."""
+    x = Scalar(1.0)
+    y = x
+    t0 = time.perf_counter()
+    for _ in range(n):
+        y = y * 1.0001 + 0.0001
+    t1 = time.perf_counter()
+    y.backward()
+    t2 = time.perf_counter()
+    expected = 1.0001**n
+    assert abs(x.grad - expected) <= 1e-9 * expected, (x.grad, expected)
+    nodes = 2 * n
+    return (t1 - t0) / nodes, (t2 - t1) / nodes
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--steps", type=int, default=5, help="demo training steps per engine")
+    ap.add_argument("--chain", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    args = ap.parse_args(argv)
+
+    X, y = two_moons()
+    ours, our_losses = time_demo(Scalar, args.steps, X, y)
+    print(f"micrograd demo step (MLP 2-16-16-1, 100 points), autograd_core: {ours * 1e3:8.1f} ms")
+    try:
+        from micrograd.engine import Value
+    except ImportError:
+        print("micrograd not installed (pip install micrograd==0.1.0): comparison skipped")
+    else:
+        theirs, their_losses = time_demo(Value, args.steps, X, y)
+        same = np.allclose(our_losses, their_losses, rtol=1e-12, atol=0)
+        print(f"micrograd demo step, micrograd 0.1.0:                  {theirs * 1e3:8.1f} ms")
+        print(f"speed-up over micrograd: {theirs / ours:.1f}x (target >= 10x); "
+              f"identical losses over {args.steps} steps: {same}")
+        if not same:
+            print("  ours:", our_losses, "\n  micrograd:", their_losses)
+    for n in args.chain:
+        fwd, bwd = deep_chain(n)
+        print(f"deep chain n={n:>9,}: forward {fwd * 1e6:.2f} us/node, "
+              f"backward {bwd * 1e6:.2f} us/node")
+
+
+if __name__ == "__main__":
+    main()
