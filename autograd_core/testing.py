@@ -1,0 +1,254 @@
+"""Check gradients the way this library checks its own: against central differences.
+
+Use these in your own tests::
+
+    from autograd_core import Scalar
+    from autograd_core.testing import check_grad
+
+    check_grad(lambda x, y: (x * y).tanh() + x.exp(), [Scalar(0.3), Scalar(-1.2)])
+
+``check_grad`` raises an ``AssertionError`` naming the input (and entry) where the analytic
+gradient from ``backward`` and the numerical one disagree. It works for Scalars and Tensors;
+Tensor inputs must be float64, because central differences in float32 are too coarse to
+check anything.
+
+For property tests with hypothesis (a dev dependency, imported only when you call them):
+``scalars()`` draws input values, ``expressions()`` draws random expression DAGs with shared
+subexpressions that evaluate on Scalars and Tensors alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .graph import Node, grad, no_grad
+
+__all__ = [
+    "numerical_grad",
+    "check_grad",
+    "scalars",
+    "expressions",
+    "Expression",
+    "EXPRESSION_OPS",
+]
+
+
+def _as_float(value: Any) -> float:
+    """The value of f as one float (the output of f must have exactly one element)."""
+    data = value.data if isinstance(value, Node) else value
+    arr = np.asarray(data, dtype=np.float64)
+    if arr.size != 1:
+        raise ValueError(
+            f"numerical_grad: f must return one number, got shape {arr.shape}; "
+            "reduce it (e.g. .sum()) or use check_grad, which projects onto random weights"
+        )
+    return float(arr.reshape(()))
+
+
+def _perturbable(x: Node, i: int) -> None:
+    if not isinstance(x, Node):
+        raise TypeError(f"inputs[{i}] is {type(x).__name__}, not a Scalar or Tensor")
+    if isinstance(x.data, np.ndarray) and x.data.dtype != np.float64:
+        raise TypeError(
+            f"inputs[{i}] has dtype {x.data.dtype}; gradient checks need float64 "
+            "(central differences in lower precision are dominated by rounding)"
+        )
+
+
+def numerical_grad(f: Callable[..., Any], inputs: Sequence[Node], eps: float = 1e-6) -> list[Any]:
+    """Central differences: df/dx_i ~ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps).
+
+    ``f(*inputs)`` must return a single number (Scalar, one-element Tensor or float). Each
+    entry of each input is nudged in place and restored afterwards. Returns a float per
+    Scalar input and an ndarray (shape of the input) per Tensor input. Costs two forward
+    passes per entry: O(n) passes for n parameters, against one backward pass.
+    """
+    results: list[Any] = []
+    with no_grad():
+        for i, x in enumerate(inputs):
+            _perturbable(x, i)
+            if isinstance(x.data, np.ndarray):
+                g = np.zeros_like(x.data)
+                flat = x.data.reshape(-1)  # a view: writing it nudges x.data
+                if not np.shares_memory(flat, x.data):
+                    raise ValueError(f"inputs[{i}].data is not contiguous; cannot perturb it")
+                for k in range(flat.size):
+                    orig = flat[k]
+                    flat[k] = orig + eps
+                    plus = _as_float(f(*inputs))
+                    flat[k] = orig - eps
+                    minus = _as_float(f(*inputs))
+                    flat[k] = orig
+                    g.reshape(-1)[k] = (plus - minus) / (2 * eps)
+                results.append(g)
+            else:
+                orig = x.data
+                x.data = orig + eps
+                plus = _as_float(f(*inputs))
+                x.data = orig - eps
+                minus = _as_float(f(*inputs))
+                x.data = orig
+                results.append((plus - minus) / (2 * eps))
+    return results
+
+
+def check_grad(
+    f: Callable[..., Any],
+    inputs: Sequence[Node],
+    rtol: float = 1e-5,
+    atol: float = 1e-7,
+    eps: float = 1e-6,
+    seed: int = 0,
+) -> None:
+    """Assert that backprop through ``f(*inputs)`` matches central differences.
+
+    If ``f`` returns more than one number, both gradients are taken of ``sum(f(x) * w)``
+    for fixed random weights ``w`` (seeded), which checks every output entry and catches
+    transposed or permuted gradients that a plain sum would hide. Entries must satisfy
+    ``|analytic - numerical| <= atol + rtol * |numerical|``; otherwise an AssertionError
+    names the input, the worst entry, and both values.
+    """
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        _perturbable(x, i)
+    with no_grad():
+        probe = f(*inputs)
+    probe_data = probe.data if isinstance(probe, Node) else probe
+    if np.size(probe_data) == 1:
+        objective = f
+    else:
+        w = np.random.default_rng(seed).standard_normal(np.shape(probe_data))
+
+        def objective(*xs: Node) -> Any:
+            return (f(*xs) * w).sum()
+
+    out = objective(*inputs)
+    if not isinstance(out, Node) or not out.requires_grad:
+        raise AssertionError("check_grad: f's output does not depend on any input")
+    analytic = grad(out, inputs)
+    numerical = numerical_grad(objective, inputs, eps=eps)
+    for i, (a, n) in enumerate(zip(analytic, numerical)):
+        a_arr, n_arr = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
+        if a_arr.shape != n_arr.shape:
+            raise AssertionError(
+                f"input {i}: analytic gradient has shape {a_arr.shape}, expected {n_arr.shape}"
+            )
+        err = np.abs(a_arr - n_arr) - (atol + rtol * np.abs(n_arr))
+        if np.any(err > 0) or not np.all(np.isfinite(a_arr)):
+            k = int(np.argmax(np.where(np.isfinite(a_arr), err, np.inf)))
+            where = "" if a_arr.ndim == 0 else f" entry {np.unravel_index(k, a_arr.shape)}"
+            name = getattr(inputs[i], "name", None)
+            label = f"input {i}" + (f" ({name})" if name else "")
+            raise AssertionError(
+                f"{label}{where}: analytic gradient {a_arr.reshape(-1)[k]!r} != numerical "
+                f"{n_arr.reshape(-1)[k]!r} (rtol={rtol}, atol={atol})"
+            )
+
+
+# --- hypothesis strategies -------------------------------------------------------------------
+
+# Ops for random expressions. Each is smooth and defined on all reals (domains guarded by
+# 1 + a^2 > 0), so a random DAG never hits a kink or a domain edge; together they exercise
+# every differentiable op of the engines. Each works on Scalars and Tensors alike.
+EXPRESSION_OPS: dict[str, tuple[int, Callable[..., Any]]] = {
+    "add": (2, lambda a, b: a + b),
+    "sub": (2, lambda a, b: a - b),
+    "mul": (2, lambda a, b: a * b),
+    "div": (2, lambda a, b: a / (1 + b * b)),
+    "neg": (1, lambda a: -a),
+    "square": (1, lambda a: a**2),
+    "tanh": (1, lambda a: a.tanh()),
+    "sigmoid": (1, lambda a: a.sigmoid()),
+    "exp": (1, lambda a: (-(a * a)).exp()),
+    "log": (1, lambda a: (1 + a * a).log()),
+    "sqrt": (1, lambda a: (1 + a * a).sqrt()),
+    "reciprocal": (1, lambda a: (1 + a * a).reciprocal()),
+    "pow": (1, lambda a: (1 + a * a) ** 1.5),
+    "power": (2, lambda a, b: (1 + a * a) ** b.sigmoid()),
+}
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A random straight-line program: each step applies an op to earlier values.
+
+    Values 0..n_inputs-1 are the inputs; step k appends value n_inputs + k. Operands may
+    repeat (``mul(v2, v2)``) and values may be used by many later steps, so the graph is a
+    DAG with shared subexpressions. The result is the sum of the last ``outputs`` values.
+    """
+
+    n_inputs: int
+    steps: tuple[tuple[str, tuple[int, ...]], ...]
+    inputs: tuple[float, ...]
+    outputs: int = 1
+
+    def __call__(self, *xs: Any) -> Any:
+        values = list(xs)
+        for op, args in self.steps:
+            values.append(EXPRESSION_OPS[op][1](*(values[i] for i in args)))
+        result = values[-1]
+        for v in values[-self.outputs : -1]:
+            result = result + v
+        return result
+
+    def __str__(self) -> str:
+        lines = [f"v{i} = {x!r}" for i, x in enumerate(self.inputs)]
+        for k, (op, args) in enumerate(self.steps):
+            lines.append(f"v{self.n_inputs + k} = {op}({', '.join(f'v{i}' for i in args)})")
+        return "\n".join(lines)
+
+
+def scalars(min_value: float = -3.0, max_value: float = 3.0) -> Any:
+    """Hypothesis strategy: finite floats in [min_value, max_value] (no nan, no inf)."""
+    from hypothesis import strategies as st
+
+    return st.floats(min_value, max_value, allow_nan=False, allow_infinity=False)
+
+
+def _evaluates_finite(expr: Expression, bound: float) -> bool:
+    from .scalar import Scalar
+
+    with no_grad():
+        try:
+            values = expr(*(Scalar(x) for x in expr.inputs))
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return False
+    return bool(np.isfinite(values.data)) and abs(values.data) <= bound
+
+
+def expressions(
+    max_inputs: int = 3,
+    max_steps: int = 8,
+    ops: Sequence[str] | None = None,
+    values: Any = None,
+    bound: float = 1e3,
+) -> Any:
+    """Hypothesis strategy drawing an ``Expression`` (a random DAG) with its input values.
+
+    Programs whose value exceeds ``bound`` in magnitude are rejected, so central differences
+    stay accurate. Call the drawn expression on Scalars (or on Tensors) of ``expr.inputs``.
+    """
+    from hypothesis import strategies as st
+
+    op_names = list(ops) if ops is not None else list(EXPRESSION_OPS)
+    value_strategy = values if values is not None else scalars()
+
+    @st.composite
+    def build(draw: Any) -> Expression:
+        n_inputs = draw(st.integers(1, max_inputs))
+        n_steps = draw(st.integers(1, max_steps))
+        steps = []
+        for k in range(n_steps):
+            op = draw(st.sampled_from(op_names))
+            arity = EXPRESSION_OPS[op][0]
+            args = tuple(draw(st.integers(0, n_inputs + k - 1)) for _ in range(arity))
+            steps.append((op, args))
+        inputs = tuple(draw(value_strategy) for _ in range(n_inputs))
+        outputs = draw(st.integers(1, min(3, n_steps)))
+        return Expression(n_inputs, tuple(steps), inputs, outputs)
+
+    return build().filter(lambda e: _evaluates_finite(e, bound))
