@@ -21,7 +21,7 @@ upstream gradient for Scalars, a vector-Jacobian product for Tensors) in ``_pare
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -87,6 +87,11 @@ class Node:
         """Gradient contributions for each parent (None where a parent needs none)."""
         raise NotImplementedError
 
+    def _grad_pairs(self, upstream: Any, create_graph: bool) -> Iterable[tuple[Node, Any]]:
+        """(parent, contribution) pairs; what the driver consumes. An engine may override it
+        to skip building the parents tuple (the Scalar engine does, for speed)."""
+        return zip(self._parents, self._parent_grads(upstream, create_graph))
+
     def _seed(self, create_graph: bool) -> Any:
         """The gradient of this node with respect to itself: ones of its shape."""
         raise NotImplementedError
@@ -94,6 +99,13 @@ class Node:
     def _zero_grad_like(self, create_graph: bool) -> Any:
         """The gradient of an output that does not depend on this node."""
         raise NotImplementedError
+
+    @classmethod
+    def _accumulate_grads(cls, grads: dict[Node, Any]) -> None:
+        """Add one backward pass's gradients into ``.grad`` of every node in ``grads``."""
+        stored: set[int] = set()
+        for node, g in grads.items():
+            node._accumulate_grad(g, stored)
 
     def _accumulate_grad(self, g: Any, stored: set[int]) -> None:
         """Add one backward pass's gradient into ``.grad``.
@@ -123,32 +135,37 @@ class Node:
                 "constants only, or inside no_grad()"
             )
         grads = backprop(self, self._seed(False) if grad is None else grad)
-        stored: set[int] = set()
-        for node, g in grads.items():
-            node._accumulate_grad(g, stored)
+        type(self)._accumulate_grads(grads)
+
+
+_EXPANDED = object()  # stack marker: the node below it has had all its parents pushed
 
 
 def toposort(root: Node) -> list[Node]:
     """The nodes under ``root`` that require grad, each after all of its parents.
 
-    An explicit stack replaces recursion, so the depth of the graph is limited by memory, not
-    by Python's recursion limit.
+    Depth-first search with an explicit stack instead of recursion, so the depth of the
+    graph is limited by memory, not by Python's recursion limit. A node is appended once the
+    marker pushed above it is popped, i.e. after everything pushed above it (its parents and
+    their ancestors) has been appended.
     """
     order: list[Node] = []
     visited: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    stack: list[Any] = [root]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
+        node = pop()
+        if node is _EXPANDED:
+            order.append(pop())
             continue
         if node in visited:
             continue
         visited.add(node)
-        stack.append((node, True))
+        push(node)
+        push(_EXPANDED)
         for parent in node._parents:
             if parent.requires_grad and parent not in visited:
-                stack.append((parent, False))
+                push(parent)
     return order
 
 
@@ -162,16 +179,15 @@ def backprop(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, An
     recorded ops), so they can be differentiated again.
     """
     grads: dict[Node, Any] = {root: seed}
+    get = grads.get
     for node in reversed(toposort(root)):
-        upstream = grads.get(node)
-        if upstream is None or not node._parents:
+        upstream = get(node)
+        if upstream is None or node.is_leaf:
             continue
-        contributions = node._parent_grads(upstream, create_graph)
-        for parent, contribution in zip(node._parents, contributions):
-            if contribution is None:
-                continue
-            previous = grads.get(parent)
-            grads[parent] = contribution if previous is None else previous + contribution
+        for parent, contribution in node._grad_pairs(upstream, create_graph):
+            if contribution is not None:
+                previous = get(parent)
+                grads[parent] = contribution if previous is None else previous + contribution
     return grads
 
 
