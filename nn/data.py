@@ -1,0 +1,56 @@
+"""Mini-batches of numpy arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+__all__ = ["DataLoader"]
+
+
+class DataLoader:
+    """Iterate over ``(X_batch, y_batch)`` pairs of ``batch_size`` rows of ``X`` and ``y``.
+
+    With ``shuffle=True`` every pass (epoch) visits the rows in a fresh random order drawn from
+    a generator seeded once by ``seed``, so a seeded loader gives the same sequence of epochs
+    every run. The last, smaller batch is kept unless ``drop_last=True``. Batches are numpy
+    arrays (copies made by fancy indexing when shuffling, views otherwise).
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        batch_size: int,
+        shuffle: bool = True,
+        seed: int | None = None,
+        drop_last: bool = False,
+    ):
+        X, y = np.asarray(X), np.asarray(y)
+        if len(X) != len(y):
+            raise ValueError(f"DataLoader: X has {len(X)} rows but y has {len(y)}")
+        if int(batch_size) != batch_size or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size}")
+        self.X, self.y = X, y
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self._rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        """The number of batches in one pass."""
+        n, b = len(self.X), self.batch_size
+        return n // b if self.drop_last else -(-n // b)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        n, b = len(self.X), self.batch_size
+        stop = n - n % b if self.drop_last else n
+        if self.shuffle:
+            order = self._rng.permutation(n)
+            for start in range(0, stop, b):
+                idx = order[start : start + b]
+                yield self.X[idx], self.y[idx]
+        else:
+            for start in range(0, stop, b):
+                yield self.X[start : start + b], self.y[start : start + b]

@@ -1,0 +1,288 @@
+"""Datasets as plain numpy arrays: bundled digits, (Fashion-)MNIST from IDX files, toy sets.
+
+Loaders of real data return ``(X_train, y_train, X_test, y_test)``; toy generators return
+``(X, y)`` (split them with ``train_test_split``). Images are flattened to rows and scaled to
+[0, 1]; labels are int64 class indices.
+
+Nothing here downloads anything. Fashion-MNIST comes from the Debian package
+``dataset-fashion-mnist`` (``apt-get install dataset-fashion-mnist``), MNIST from a directory
+or file the user already has, digits from scikit-learn's bundled copy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "read_idx",
+    "load_digits",
+    "load_fashion_mnist",
+    "load_mnist",
+    "make_moons",
+    "make_spheres",
+    "make_blobs",
+    "train_test_split",
+    "FASHION_MNIST_DIR",
+]
+
+#: Where the Debian package ``dataset-fashion-mnist`` installs its files.
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+
+# IDX type codes (third magic byte) -> big-endian numpy dtype.
+_IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+_IDX_NAMES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+
+# --- IDX -------------------------------------------------------------------------------------
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped if it is gzip-compressed (detected by content, not name)."""
+    raw = path.read_bytes()
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"{path}: corrupted or truncated gzip data ({exc})") from None
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """The array stored in an IDX file (the MNIST format), raw or gzip-compressed.
+
+    Layout: two zero bytes, a type code, the number of dimensions n, then n big-endian uint32
+    sizes, then the data in C order. A file whose header is malformed or whose data size does
+    not match the header raises ``ValueError`` naming the file and what is wrong.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    if len(data) < 4:
+        raise ValueError(f"{path}: not an IDX file (only {len(data)} bytes, no header)")
+    if data[0] != 0 or data[1] != 0:
+        raise ValueError(
+            f"{path}: not an IDX file (bad magic number {data[:4].hex()}: "
+            "the first two bytes must be zero)"
+        )
+    code, ndim = data[2], data[3]
+    if code not in _IDX_DTYPES:
+        raise ValueError(f"{path}: not an IDX file (unknown data type code 0x{code:02x})")
+    if ndim == 0:
+        raise ValueError(f"{path}: IDX header declares 0 dimensions")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{path}: truncated IDX header ({len(data)} bytes, need {header})")
+    shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    dtype = _IDX_DTYPES[code]
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on garbage
+    actual = len(data) - header
+    if actual != expected:
+        what = "truncated" if actual < expected else "has trailing bytes"
+        raise ValueError(
+            f"{path}: IDX data {what}: header says shape {shape} of {dtype.name} "
+            f"({expected} bytes), file has {actual} bytes of data"
+        )
+    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))
+
+
+def _find_idx(directory: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx")):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def _load_idx_dir(directory: Path, dtype: np.dtype, what: str, hint: str) -> tuple:
+    """The four arrays of an MNIST-layout directory, checked for consistency."""
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{what} directory {directory} does not exist. {hint}")
+    arrays = {}
+    for key, stem in _IDX_NAMES.items():
+        found = _find_idx(directory, stem)
+        if found is None:
+            raise FileNotFoundError(f"{what}: {stem}[.gz] not found in {directory}. {hint}")
+        arrays[key] = (found, read_idx(found))
+    out = []
+    for split in ("train", "test"):
+        img_path, images = arrays[f"{split}_images"]
+        lbl_path, labels = arrays[f"{split}_labels"]
+        if images.ndim != 3:
+            raise ValueError(f"{img_path}: expected 3-D images (n, rows, cols), got {images.shape}")
+        if labels.ndim != 1:
+            raise ValueError(f"{lbl_path}: expected 1-D labels, got shape {labels.shape}")
+        if len(images) != len(labels):
+            raise ValueError(
+                f"{img_path} has {len(images)} images but {lbl_path} has {len(labels)} labels"
+            )
+        if labels.size and (labels.min() < 0 or labels.max() > 9):
+            raise ValueError(f"{lbl_path}: labels outside 0..9")
+        X = images.reshape(len(images), -1).astype(dtype) / dtype.type(255)
+        out += [X, labels.astype(np.int64)]
+    return tuple(out)
+
+
+def load_fashion_mnist(
+    dtype: np.dtype | type = np.float32, path: str | os.PathLike | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fashion-MNIST: 60,000 training and 10,000 test 28x28 grey images of 10 clothing classes.
+
+    Returns ``(X_train, y_train, X_test, y_test)`` with X of shape (n, 784) in [0, 1] and
+    int64 labels. Files are looked up in ``path``, else ``$FASHION_MNIST_DIR``, else the
+    directory of the Debian package ``dataset-fashion-mnist``.
+    """
+    directory = Path(path or os.environ.get("FASHION_MNIST_DIR") or FASHION_MNIST_DIR)
+    hint = (
+        "Install the data with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or "
+        "point the path argument or $FASHION_MNIST_DIR at a directory holding the four "
+        "Fashion-MNIST IDX files."
+    )
+    return _load_idx_dir(directory, np.dtype(dtype), "Fashion-MNIST", hint)
+
+
+def load_mnist(
+    path: str | os.PathLike, allow_pickle: bool = False, dtype: np.dtype | type = np.float32
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """MNIST from a directory of the four IDX files, or from Nielsen's ``mnist.pkl.gz``.
+
+    Returns ``(X_train, y_train, X_test, y_test)`` (X of shape (n, 784) in [0, 1]). Unpickling
+    runs arbitrary code from the file, so the pickle is read only with ``allow_pickle=True``;
+    its training and validation parts (50,000 + 10,000) are joined into one training set.
+    """
+    path = Path(path)
+    dtype = np.dtype(dtype)
+    if path.is_dir():
+        return _load_idx_dir(path, dtype, "MNIST", "Pass the directory holding the IDX files.")
+    if not path.is_file():
+        raise FileNotFoundError(f"MNIST: {path} is neither a directory of IDX files nor a file")
+    if not allow_pickle:
+        raise ValueError(
+            f"{path} is a pickle; unpickling can run arbitrary code, so load_mnist reads it "
+            "only with allow_pickle=True (do that only for a file you trust)"
+        )
+    try:
+        with gzip.open(path, "rb") as f:
+            train, valid, test = pickle.load(f, encoding="latin1")
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: not a readable mnist.pkl.gz ({exc})") from None
+    X_train = np.concatenate([train[0], valid[0]]).astype(dtype)
+    y_train = np.concatenate([train[1], valid[1]]).astype(np.int64)
+    X_test, y_test = np.asarray(test[0], dtype=dtype), np.asarray(test[1], dtype=np.int64)
+    if X_train.ndim != 2 or X_train.shape[1] != 784 or X_test.shape[1:] != (784,):
+        raise ValueError(f"{path}: expected images of 784 pixels, got {X_train.shape[1:]}")
+    return X_train, y_train, X_test, y_test
+
+
+# --- bundled and synthetic -------------------------------------------------------------------
+def train_test_split(
+    X: np.ndarray, y: np.ndarray, test_fraction: float = 0.2, seed: int | None = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A random split of ``(X, y)`` into ``(X_train, y_train, X_test, y_test)``."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test = max(1, int(round(test_fraction * len(X))))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], y[train], X[test], y[test]
+
+
+def load_digits(
+    dtype: np.dtype | type = np.float64, test_fraction: float = 0.2, seed: int | None = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's bundled 8x8 handwritten digits (1,797 images, 10 classes).
+
+    Returns ``(X_train, y_train, X_test, y_test)``: X of shape (n, 64) scaled from 0..16 to
+    [0, 1], a random split with ``test_fraction`` of the images held out (seeded).
+    """
+    try:
+        from sklearn.datasets import load_digits as sk_load_digits
+    except ImportError:
+        raise ImportError(
+            "load_digits needs scikit-learn (it ships the data): pip install scikit-learn"
+        ) from None
+    bunch = sk_load_digits()
+    X = (bunch.data / 16.0).astype(dtype)
+    y = bunch.target.astype(np.int64)
+    return train_test_split(X, y, test_fraction, seed)
+
+
+def make_moons(
+    n_samples: int = 200, noise: float = 0.1, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles in 2-D (labels 0 and 1), with Gaussian ``noise``."""
+    rng = np.random.default_rng(seed)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    t_out = np.linspace(0, np.pi, n_out)
+    t_in = np.linspace(0, np.pi, n_in)
+    X = np.vstack(
+        [
+            np.column_stack([np.cos(t_out), np.sin(t_out)]),
+            np.column_stack([1 - np.cos(t_in), 0.5 - np.sin(t_in)]),
+        ]
+    )
+    X += rng.normal(scale=noise, size=X.shape)
+    y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
+    return X, y
+
+
+def _in_ball(rng: np.random.Generator, n: int, dim: int, radius: float) -> np.ndarray:
+    """n points uniform in the ball of ``radius`` around 0 (direction normal, radius r u^(1/d))."""
+    direction = rng.normal(size=(n, dim))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    r = radius * rng.uniform(size=(n, 1)) ** (1.0 / dim)
+    return direction * r
+
+
+def make_spheres(
+    n_per_class: int = 100, radius: float = 1.0, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The vanishing-gradients data (worked examples, section 8): two classes of 3-D points
+    drawn uniformly in balls of ``radius`` around (1, 1, 1) (label 1) and (-1, 2, -7) (label 0).
+    """
+    rng = np.random.default_rng(seed)
+    ones = np.array([1.0, 1.0, 1.0]) + _in_ball(rng, n_per_class, 3, radius)
+    zeros = np.array([-1.0, 2.0, -7.0]) + _in_ball(rng, n_per_class, 3, radius)
+    X = np.vstack([ones, zeros])
+    y = np.concatenate([np.ones(n_per_class, np.int64), np.zeros(n_per_class, np.int64)])
+    return X, y
+
+
+def make_blobs(
+    n_samples: int = 300,
+    centers: int | np.ndarray = 3,
+    n_features: int = 2,
+    cluster_std: float = 1.0,
+    seed: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Isotropic Gaussian clusters: label k for points around ``centers[k]``.
+
+    ``centers`` is a count (centres drawn uniformly in [-10, 10]^n_features) or an array of
+    shape (k, n_features). Samples are split as evenly as possible among the clusters.
+    """
+    rng = np.random.default_rng(seed)
+    if np.isscalar(centers):
+        centers = rng.uniform(-10, 10, size=(int(centers), n_features))
+    centers = np.asarray(centers, dtype=np.float64)
+    k = len(centers)
+    y = np.arange(n_samples, dtype=np.int64) % k
+    X = centers[y] + rng.normal(scale=cluster_std, size=(n_samples, centers.shape[1]))
+    return X, y
