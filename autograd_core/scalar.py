@@ -345,7 +345,9 @@ def _real_pow(a: float, b: float) -> float:
     if a == 0 and b < 0:
         raise ZeroDivisionError(f"pow: 0.0 ** {b!r} is undefined (division by zero)")
     if a < 0 and not b.is_integer():
-        raise ValueError(f"pow: {a!r} ** {b!r} has no real value (negative base, non-integer exponent)")
+        raise ValueError(
+            f"pow: {a!r} ** {b!r} has no real value (negative base, non-integer exponent)"
+        )
     try:
         return math.pow(a, b)
     except OverflowError:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import random
 import statistics
 import subprocess
-import random
 import sys
 import time
 from pathlib import Path
