@@ -90,7 +90,8 @@ class Node:
     def _grad_pairs(self, upstream: Any, create_graph: bool) -> Iterable[tuple[Node, Any]]:
         """(parent, contribution) pairs; what the driver consumes. An engine may override it
         to skip building the parents tuple (the Scalar engine does, for speed)."""
-        return zip(self._parents, self._parent_grads(upstream, create_graph))
+        parents = self._parents
+        return zip(parents, self._parent_grads(upstream, create_graph)) if parents else ()
 
     def _seed(self, create_graph: bool) -> Any:
         """The gradient of this node with respect to itself: ones of its shape."""
@@ -182,7 +183,7 @@ def backprop(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, An
     get = grads.get
     for node in reversed(toposort(root)):
         upstream = get(node)
-        if upstream is None or node.is_leaf:
+        if upstream is None:
             continue
         for parent, contribution in node._grad_pairs(upstream, create_graph):
             if contribution is not None:

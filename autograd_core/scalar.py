@@ -177,6 +177,8 @@ class Scalar(Node):
         # (parent, upstream gradient x local derivative) for each parent; None where the
         # parent is a constant
         a, b = self._a, self._b
+        if a is None:
+            return ()
         rules = RULES[self._op]
         if b is None:
             args = (self, a, *self._ctx) if create_graph else (self.data, a.data, *self._ctx)
