@@ -1,8 +1,62 @@
 """nn: a thin, PyTorch-shaped layer for building and training MLPs and logistic regression
 on the autograd_core engines.
+
+    import nn
+    from nn import functional as F
+
+    model = nn.MLP(784, [128], 10, dtype=np.float32)
+    optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
+    history = nn.train.fit(model, F.cross_entropy, optimizer,
+                           nn.DataLoader(X, y, batch_size=64), epochs=10)
 """
 
-from . import data, datasets, scalar
+from . import data, datasets, functional, optim, scalar
 from .data import DataLoader
+from .module import (
+    MLP,
+    Linear,
+    LogisticRegression,
+    Module,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+    init_weight,
+    manual_seed,
+)
+from .serialization import load, save
 
-__all__ = ["data", "datasets", "scalar", "DataLoader"]
+
+def __getattr__(name: str):
+    # nn.train is imported on first use, not here, so `python -m nn.train` runs it once
+    # as __main__ (runpy warns when the module is already in sys.modules).
+    if name == "train":
+        import importlib
+
+        return importlib.import_module(".train", __name__)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
+
+
+__all__ = [
+    "Module",
+    "Parameter",
+    "Linear",
+    "Sequential",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "MLP",
+    "LogisticRegression",
+    "manual_seed",
+    "init_weight",
+    "DataLoader",
+    "save",
+    "load",
+    "data",
+    "datasets",
+    "functional",
+    "optim",
+    "scalar",
+    "train",
+]

@@ -1,0 +1,136 @@
+"""Losses and activations as functions of Tensors, composed from the engine's primitives.
+
+Every loss returns the mean over the batch (a one-element Tensor). Targets may be Tensors or
+arrays; targets given as arrays are constants. All are numerically stable at extreme inputs
+(|logit| = 1e4 gives exact limits and no numpy warning).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_core import Tensor, stack
+
+__all__ = [
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "mse_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "one_hot",
+]
+
+# log(p) is clamped at -100 (as PyTorch does) so that p = 0 or 1 gives a finite loss.
+_LOG_FLOOR = float(np.exp(-100.0))
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(0, x) elementwise."""
+    return x.relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x) elementwise."""
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x) elementwise."""
+    return x.tanh()
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """e^x / sum(e^x) along ``axis``."""
+    return x.softmax(axis=axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """x - logsumexp(x) along ``axis``."""
+    return x.log_softmax(axis=axis)
+
+
+def _target(target: Any, like: Tensor, name: str) -> Any:
+    """The target as a Tensor or an array of the prediction's dtype, with the same shape."""
+    if not isinstance(target, Tensor):
+        target = np.asarray(target, dtype=like.dtype)
+    if target.shape != like.shape:
+        raise ValueError(
+            f"{name}: input has shape {like.shape} but target has shape {target.shape}; "
+            "they must match (reshape one of them rather than rely on broadcasting)"
+        )
+    return target
+
+
+def mse_loss(input: Tensor, target: Any) -> Tensor:
+    """mean((input - target)^2)."""
+    target = _target(target, input, "mse_loss")
+    diff = input - target
+    return (diff * diff).mean()
+
+
+def binary_cross_entropy(input: Tensor, target: Any) -> Tensor:
+    """mean(-(t log p + (1 - t) log(1 - p))) for probabilities p = ``input`` in [0, 1].
+
+    Each log is clamped at -100 (p is clipped to [e^-100, 1]), so p = 0 or 1 gives a finite
+    loss; prefer ``binary_cross_entropy_with_logits``, which needs no clamp.
+    """
+    target = _target(target, input, "binary_cross_entropy")
+    log_p = input.clip(_LOG_FLOOR, 1.0).log()
+    log_not_p = (1.0 - input).clip(_LOG_FLOOR, 1.0).log()
+    return -(log_p * target + log_not_p * (1.0 - target)).mean()
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any) -> Tensor:
+    """mean(-(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x)))) for logits x = ``input``.
+
+    Written as softplus(x) - t x with softplus(x) = log(1 + e^x) = logsumexp([0, x]): the
+    max-shifted logsumexp never overflows, and its gradient is exactly sigmoid(x) - t,
+    including at x = 0.
+    """
+    target = _target(target, input, "binary_cross_entropy_with_logits")
+    zeros = Tensor(np.zeros(input.shape, dtype=input.dtype))
+    softplus = stack([zeros, input], axis=-1).logsumexp(axis=-1)
+    return (softplus - input * target).mean()
+
+
+def one_hot(labels: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
+    """An (n, num_classes) array with a 1 in column labels[i] of row i, after checking that
+    the labels are integers in [0, num_classes) (ValueError otherwise)."""
+    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-D class indices, got shape {labels.shape}")
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        bad = labels[(labels < 0) | (labels >= num_classes)][0]
+        raise ValueError(
+            f"label {bad} is out of range for {num_classes} classes [0, {num_classes})"
+        )
+    out = np.zeros((len(labels), num_classes), dtype=dtype)
+    out[np.arange(len(labels)), labels] = 1
+    return out
+
+
+def cross_entropy(input: Tensor, labels: Any) -> Tensor:
+    """mean over rows i of -log softmax(input[i])[labels[i]], for logits of shape (n, k) and
+    integer labels of shape (n,) in [0, k). Computed from ``log_softmax`` (stable)."""
+    if input.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must be (n, classes), got shape {input.shape}")
+    n, k = input.shape
+    labels_arr = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if labels_arr.shape != (n,):
+        raise ValueError(
+            f"cross_entropy: logits have shape {input.shape}, so labels must have shape ({n},); "
+            f"got {labels_arr.shape}"
+        )
+    # Picking log p[i, y_i] as a product with a scaled one-hot matrix: one elementwise op
+    # whose gradient is the matrix itself, cheaper than a fancy-index scatter.
+    weights = one_hot(labels_arr, k, input.dtype)
+    weights *= -1.0 / max(n, 1)
+    return (input.log_softmax(axis=-1) * weights).sum()
