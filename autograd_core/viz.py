@@ -502,9 +502,9 @@ def trace(root: Node, seed: Any = None, precision: int = 6) -> Trace:
         rows.append(row)
         if upstream is None or not node._parents:
             continue
-        contributions = node._parent_grads(upstream, False)
+        pairs = list(node._grad_pairs(upstream, False))  # exactly what backprop consumes
         locals_ = _local_grads(node)
-        for parent, local, contribution in zip(node._parents, locals_, contributions):
+        for (parent, contribution), local in zip(pairs, locals_):
             if contribution is None:
                 continue
             previous = grads.get(id(parent))
