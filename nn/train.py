@@ -239,6 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--lr", type=float, default=None, help="learning rate (default: 1e-3 for adam, 0.1 for sgd)"
     )
+    p.add_argument(
+        "--lr-decay",
+        type=float,
+        default=1.0,
+        metavar="GAMMA",
+        help="multiply the learning rate by GAMMA after every epoch (default: 1, constant)",
+    )
     p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
@@ -300,6 +307,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"batch {args.batch_size}, {dtype.name}",
             flush=True,
         )
+
+    def decay_lr(epoch: int, logs: dict[str, float]) -> None:
+        optimizer.lr *= args.lr_decay
+
     start = time.perf_counter()
     history = fit(
         model,
@@ -308,6 +319,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         loader,
         args.epochs,
         val_data=(X_test, y_test),
+        callbacks=[decay_lr],
         verbose=not args.quiet,
     )
     total = time.perf_counter() - start

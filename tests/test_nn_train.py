@@ -184,27 +184,24 @@ def test_cli_on_moons_and_save(tmp_path):
 
 
 def test_cli_in_process_spheres_logreg(capsys):
-    assert (
-        main(
-            [
-                "--dataset",
-                "spheres",
-                "--model",
-                "logreg",
-                "--epochs",
-                "5",
-                "--optimizer",
-                "sgd",
-                "--lr",
-                "0.1",
-                "--batch-size",
-                "16",
-            ]
-        )
-        == 0
+    args = "--dataset spheres --model logreg --epochs 5 --optimizer sgd --lr 0.1 --batch-size 16"
+    assert main([*args.split(), "--momentum", "0.5", "--lr-decay", "0.5"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len([line for line in out if line.startswith("epoch ")]) == 5
+    assert "test acc 100.00%" in out[-2]
+    assert out[-1].startswith("final: train acc 100.00%  test acc 100.00%")
+
+
+def test_run_returns_history_and_decays_lr():
+    from nn.train import build_parser, run
+
+    args = build_parser().parse_args(
+        "--dataset moons --hidden 8 --epochs 3 --lr 0.01 --lr-decay 0.5 --quiet".split()
     )
-    out = capsys.readouterr().out
-    assert "test acc 100.00%" in out.splitlines()[-2]
+    result = run(args)
+    assert len(result["history"]["loss"]) == 3
+    assert 0.5 <= result["test_accuracy"] <= 1.0
+    assert isinstance(result["model"], nn.MLP)
 
 
 def test_cli_help():
