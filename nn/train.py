@@ -5,6 +5,7 @@ Examples::
     python -m nn.train --demo
     python -m nn.train --dataset fashion-mnist --model mlp --hidden 128 --epochs 10 \\
         --batch-size 64 --optimizer adam --lr 1e-3
+    python -m nn.train --dataset fashion-mnist --hidden 256 128 --epochs 20 --lr-decay 0.85
     python -m nn.train --dataset moons --model mlp --hidden 16 16 --epochs 50
 """
 
@@ -196,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and print, per epoch, the training loss, train/test accuracy and seconds.",
         epilog="Recommended for Fashion-MNIST (>= 89.5%% test accuracy): --dataset "
         "fashion-mnist --model mlp --hidden 256 128 --epochs 20 --batch-size 64 "
-        "--optimizer adam --lr 1e-3",
+        "--optimizer adam --lr 1e-3 --lr-decay 0.85",
     )
     p.add_argument(
         "--demo",
