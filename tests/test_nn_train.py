@@ -233,3 +233,28 @@ def test_cli_missing_fashion_mnist_names_the_package(tmp_path):
     )
     assert result.returncode == 2
     assert "apt-get install dataset-fashion-mnist" in result.stderr
+
+
+def test_progress_bar_on_a_terminal(capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    X_train, y_train, _, _ = blobs()
+    model = nn.MLP(2, [4], 3, seed=0)
+    fit(
+        model,
+        F.cross_entropy,
+        SGD(model.parameters(), lr=0.1),
+        nn.DataLoader(X_train, y_train, 100, seed=0),
+        1,
+    )
+    captured = capsys.readouterr()
+    assert "epoch 1/1" in captured.err  # tqdm draws on stderr
+    assert captured.out.startswith("epoch 1/1  loss")
+
+
+def test_predict_batches_and_restores_training_mode():
+    X_train, *_ = blobs()
+    model = nn.MLP(2, [4], 3, seed=0)
+    out = nn.train.predict(model, X_train, batch_size=7)
+    assert out.shape == (len(X_train), 3) and model.training
+    np.testing.assert_allclose(out, model(X_train).data)
