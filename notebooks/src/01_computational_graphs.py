@@ -224,7 +224,8 @@ for n in (10, 40, 160):
     rev = [x.grad for x in xs]
     assert max(abs(p - q) for p, q in zip(fwd, rev)) < 1e-9
     rows.append((n, len(toposort(out)), t_fwd, t_rev))
-    print(f"n = {n:4d}: graph {rows[-1][1]:4d} nodes; forward mode {n} sweeps {t_fwd * 1e3:8.2f} ms;"
+    print(f"n = {n:4d}: graph {rows[-1][1]:4d} nodes;"
+          f" forward mode {n} sweeps {t_fwd * 1e3:8.2f} ms;"
           f" reverse mode 1 sweep {t_rev * 1e3:6.2f} ms; ratio {t_fwd / t_rev:6.0f}x")
 
 # %% [markdown]
