@@ -97,7 +97,7 @@ def cost_and_grads_engine(X, Y, w, b):
     wt = Tensor(w.copy(), requires_grad=True)
     bt = Tensor(np.array(b), requires_grad=True)
     A = (Tensor(X) @ wt + bt).sigmoid()
-    J = -(Y * A.log() + (1 - Y) * (1 - A).log()).mean()
+    J = -(A.log() * Y + (1 - A).log() * (1 - Y)).mean()
     J.backward()
     return J.item(), wt.grad, float(bt.grad)
 
