@@ -13,9 +13,9 @@ engine's rule evaluated on the forward values), the product upstream * local, an
 parent's gradient after that product was added with ``+=``. It runs its own backward sweep
 (``graph.backprop``) and never touches any ``.grad``.
 
-Both work for Scalars and Tensors. A tensor with more than ``max_values`` entries is shown by
-shape and dtype; Tensor rules are vector-Jacobian products, so for Tensors the table shows
-each parent's contribution (the VJP) instead of a local Jacobian.
+Both work for Scalars and Tensors. A tensor with more than ``MAX_VALUES`` entries is shown by
+shape and dtype (and, in the table, its norm). Tensor rules are vector-Jacobian products, so
+for Tensors the table shows each parent's contribution (the VJP) instead of a local Jacobian.
 """
 
 from __future__ import annotations
@@ -94,19 +94,24 @@ def _op_label(node: Node) -> str:
     """The op of ``node`` as drawn: a symbol for arithmetic, the constant parameters appended
     (``pow 2``, ``sum axis=0``)."""
     label = OP_SYMBOLS.get(node._op, node._op)
-    if node._ctx:
-        params = ", ".join(_format_ctx(c) for c in node._ctx)
-        label = f"{label} {params}"
-    return label
+    params = [text for text in map(_format_ctx, node._ctx) if text]
+    return f"{label} {', '.join(params)}" if params else label
 
 
 def _format_ctx(c: Any) -> str:
-    if isinstance(c, float) and c.is_integer():
+    """A short text for a simple op parameter (a number, an axis, a shape); "" for anything
+    else (arrays, masks, functions an engine keeps for its backward rule)."""
+    if isinstance(c, bool) or c is None:
+        return ""
+    if isinstance(c, (int, np.integer)):
         return str(int(c))
-    if isinstance(c, np.ndarray):
-        return f"array{c.shape}" if c.size > MAX_VALUES else np.array2string(c, separator=",")
-    text = repr(c)
-    return text if len(text) <= 24 else text[:21] + "..."
+    if isinstance(c, (float, np.floating)):
+        return str(int(c)) if float(c).is_integer() else f"{float(c):.4g}"
+    if isinstance(c, str):
+        return c if len(c) <= 24 else c[:21] + "..."
+    if isinstance(c, tuple) and len(c) <= 6 and all(isinstance(i, (int, np.integer)) for i in c):
+        return str(tuple(int(i) for i in c))
+    return ""
 
 
 def _labels(nodes: list[Node]) -> dict[int, str]:
@@ -134,16 +139,22 @@ def _labels(nodes: list[Node]) -> dict[int, str]:
 
 
 # --- formatting values ------------------------------------------------------------------
-def format_value(x: Any, precision: int = 4, max_values: int = MAX_VALUES) -> str:
+def format_value(
+    x: Any, precision: int = 4, max_values: int = MAX_VALUES, show_norm: bool = False
+) -> str:
     """A short text for a float or an array: ``%.{precision}g`` numbers, and for an array of
-    more than ``max_values`` entries its shape and dtype (``(784, 30) float32``)."""
+    more than ``max_values`` entries its shape and dtype (``(784, 30) float32``), followed by
+    its Frobenius norm with ``show_norm`` (``(784, 30) float32 |.|=3.2``)."""
     if x is None:
         return "None"
     if isinstance(x, Node):
         x = x.data
     if _is_tensor_like(x):
         if x.size > max_values:
-            return f"{tuple(x.shape)} {x.dtype}"
+            text = f"{tuple(x.shape)} {x.dtype}"
+            if show_norm:
+                text += f" |.|={float(np.linalg.norm(x.astype(np.float64))):.{precision}g}"
+            return text
         if x.ndim == 0:
             return f"{float(x):.{precision}g}"
         return np.array2string(
@@ -384,8 +395,8 @@ class Trace:
                 str(row.step),
                 row.node,
                 _op_text(row.op),
-                format_value(row.value, p),
-                format_value(row.upstream, p),
+                format_value(row.value, p, show_norm=True),
+                format_value(row.upstream, p, show_norm=True),
             )
             lines = []
             if not row.updates:
@@ -394,8 +405,8 @@ class Trace:
                 head = first if i == 0 else ("",) * len(first)
                 local = "VJP" if u.local is None else format_value(u.local, p)
                 update = (
-                    f"{u.parent} += {format_value(u.product, p)}"
-                    f"  -> {format_value(u.total, p)}"
+                    f"{u.parent} += {format_value(u.product, p, show_norm=True)}"
+                    f"  -> {format_value(u.total, p, show_norm=True)}"
                 )
                 lines.append(head + (local, update))
             table.append(lines)
