@@ -6,9 +6,15 @@ that compute them and share one backpropagation driver (``autograd_core.graph``)
 
 from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
 from .scalar import Scalar
+from .tensor import Tensor, concat, maximum, stack, where
 
 __all__ = [
     "Scalar",
+    "Tensor",
+    "concat",
+    "stack",
+    "where",
+    "maximum",
     "grad",
     "no_grad",
     "enable_grad",

@@ -1,0 +1,931 @@
+"""The Tensor engine: reverse-mode autodiff on numpy arrays, one node per array operation.
+
+Read ``RULES`` first: it is the whole calculus of this engine. For each op it lists, input by
+input, the *vector-Jacobian product* (VJP): given the upstream gradient ``g`` = d(loss)/d(out),
+the contribution d(loss)/d(input) = g · d(out)/d(input), written in terms of ``g``, the output,
+the inputs and the op's constant parameters. Each VJP is called as
+``vjp(g, out, *inputs, *params)``.
+
+Two conventions keep the rules short and right:
+
+* **Unbroadcasting happens in one place.** A rule may return a gradient of the broadcast
+  shape (``a + b`` returns ``g`` for both inputs); ``Tensor._parent_grads`` then sums it back
+  to the parent's shape. No rule ever sums over broadcast axes itself.
+* **Every rule works on ndarrays and on Tensors.** A plain backward pass calls the rules on
+  raw arrays (fast); ``grad(..., create_graph=True)`` calls the same rules on Tensors, so the
+  gradient is itself a recorded computation and can be differentiated again (Hessian-vector
+  products). Rules therefore use operators, methods that both types share (``.sum``,
+  ``.reshape``, ``.transpose``, indexing) and the small dispatching helpers below (``_exp``,
+  ``_log``, ``_where``, ``_broadcast_to``, ``_scatter_add``). Masks (relu, clip, max ties)
+  are computed from ``.data`` and are constants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+from .graph import Node, _grad_mode
+
+__all__ = ["Tensor", "RULES", "concat", "stack", "where", "maximum"]
+
+
+# --- dispatching helpers: one spelling for ndarrays and Tensors ------------------------------
+
+
+def _data(x: Any) -> Any:
+    """The array behind x (x itself for an ndarray)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _exp(x: Any) -> Any:
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def _log(x: Any) -> Any:
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def _where(cond: np.ndarray, x: Any, y: Any) -> Any:
+    """cond ? x : y, differentiable in x and y when either is a Tensor."""
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return where(cond, x, y)
+    return np.where(cond, x, y)
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(x, Tensor):
+        return _result(np.broadcast_to(x.data, shape), "broadcast_to", (x,))
+    return np.broadcast_to(x, shape)
+
+
+def _swap_last(x: Any) -> Any:
+    """x with its last two axes swapped (the batched matrix transpose)."""
+    if isinstance(x, Tensor):
+        axes = list(range(x.ndim))
+        axes[-2], axes[-1] = axes[-1], axes[-2]
+        return x.transpose(tuple(axes))
+    return np.swapaxes(x, -1, -2)
+
+
+def _scatter_add(g: Any, shape: tuple[int, ...], index: Any, repeats: bool) -> Any:
+    """zeros(shape) with g added at ``index`` (repeated indices accumulate: np.add.at).
+
+    The VJP of ``x[index]``; its own VJP is indexing again, ``g[index]``."""
+    if isinstance(g, Tensor):
+        return _result(
+            _scatter_add(g.data, shape, index, repeats), "scatter_add", (g,), (index,)
+        )
+    out = np.zeros(shape, dtype=g.dtype)
+    if repeats:
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
+
+
+def _log_base(a: Any) -> Any:
+    """ln(a) for d/db a**b = a**b ln(a). Where a = 0 the limit of a**b ln(a) is 0; where a < 0
+    a**b has no real derivative in b, so it is nan (as in PyTorch), never a made-up number."""
+    ad = np.asarray(_data(a))
+    positive = ad > 0
+    if positive.all():
+        return _log(a)
+    fill = np.where(ad == 0, 0.0, np.nan).astype(ad.dtype)
+    return _where(positive, _log(_where(positive, a, 1.0)), fill)
+
+
+def _max_weights(x: Any, out: Any, axes: tuple[int, ...], kept: tuple[int, ...]) -> np.ndarray:
+    """1/k at each of the k entries equal to the max of their slice, 0 elsewhere (a constant)."""
+    xd = _data(x)
+    ties = xd == _data(out).reshape(kept)
+    return (ties / ties.sum(axis=axes, keepdims=True)).astype(xd.dtype, copy=False)
+
+
+def _maximum_weights(a: Any, b: Any, first: bool) -> np.ndarray:
+    """d max(a, b)/da: 1 where a > b, 1/2 at ties, 0 elsewhere (for b: the mirror image)."""
+    ad, bd = _data(a), _data(b)
+    win = (ad > bd) if first else (bd > ad)
+    w = win + 0.5 * (ad == bd)
+    return w.astype(np.result_type(ad, bd), copy=False)
+
+
+def _matmul_grad_a(g: Any, a: Any, b: Any) -> Any:
+    """d(a @ b)/da contracted with g, in all of numpy's matmul cases."""
+    if b.ndim == 1:
+        if a.ndim == 1:  # (k) @ (k) -> ():          dA = g b
+            return g * b
+        # (..., n, k) @ (k) -> (..., n):             dA = g[..., None] b
+        return g.reshape(g.shape + (1,)) * b
+    if a.ndim == 1:  # (k) @ (..., k, m) -> (..., m):  dA = B g, batch dims summed by unbroadcast
+        return (b @ g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + b.shape[-2:-1])
+    return g @ _swap_last(b)  # (..., n, k) @ (..., k, m): dA = g Bᵀ
+
+
+def _matmul_grad_b(g: Any, a: Any, b: Any) -> Any:
+    """d(a @ b)/db contracted with g, in all of numpy's matmul cases."""
+    if a.ndim == 1:
+        if b.ndim == 1:  # (k) @ (k) -> ():          dB = g a
+            return g * a
+        # (k) @ (..., k, m) -> (..., m):             dB = a[:, None] g[..., None, :]
+        return a.reshape(a.shape + (1,)) * g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
+    if b.ndim == 1:  # (..., n, k) @ (k) -> (..., n):  dB = Aᵀ g, batch dims summed by unbroadcast
+        return (_swap_last(a) @ g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + b.shape)
+    return _swap_last(a) @ g  # (..., n, k) @ (..., k, m): dB = Aᵀ g
+
+
+class _PerInput:
+    """The rules of an op with any number of inputs (concat, stack): ``rules[i]`` is the VJP
+    for input i, called as ``vjp(g, out, *inputs, *params)`` like any other rule."""
+
+    def __init__(self, vjp_of_input: Any):
+        self.vjp_of_input = vjp_of_input
+
+    def __getitem__(self, i: int) -> Any:
+        return lambda *args: self.vjp_of_input(i, *args)
+
+
+def _concat_vjp(i: int, g: Any, out: Any, *args: Any) -> Any:
+    axis, bounds = args[-2], args[-1]
+    start, stop = bounds[i]
+    return g[(slice(None),) * axis + (slice(start, stop),)]
+
+
+def _stack_vjp(i: int, g: Any, out: Any, *args: Any) -> Any:
+    axis = args[-1]
+    return g[(slice(None),) * axis + (i,)]
+
+
+# op -> (VJP for input 1, VJP for input 2, ...), each called as vjp(g, out, *inputs, *params).
+# g is d(loss)/d(out). Inputs, out and g are ndarrays, or Tensors under create_graph=True.
+# Results may have the broadcast shape: Tensor._parent_grads unbroadcasts them.
+RULES: dict[str, Any] = {
+    # out = a + b             da = g                        db = g
+    "add": (lambda g, out, a, b: g, lambda g, out, a, b: g),
+    # out = a - b             da = g                        db = -g
+    "sub": (lambda g, out, a, b: g, lambda g, out, a, b: -g),
+    # out = a * b             da = g b                      db = g a
+    "mul": (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
+    # out = a / b             da = g / b                    db = -g a/b^2 = -g out / b
+    "div": (lambda g, out, a, b: g / b, lambda g, out, a, b: -(g * out) / b),
+    # out = -x                dx = -g
+    "neg": (lambda g, out, x: -g,),
+    # out = x^n (n a number)  dx = g n x^(n-1)
+    "pow": (lambda g, out, x, n: g * (n * x ** (n - 1)),),
+    # out = a^b               da = g b a^(b-1)              db = g a^b ln(a)
+    "power": (
+        lambda g, out, a, b: g * (b * a ** (b - 1)),
+        lambda g, out, a, b: g * (out * _log_base(a)),
+    ),
+    # out = e^x               dx = g e^x = g out
+    "exp": (lambda g, out, x: g * out,),
+    # out = ln(x)             dx = g / x
+    "log": (lambda g, out, x: g / x,),
+    # out = 1/x               dx = -g / x^2 = -g out^2
+    "reciprocal": (lambda g, out, x: -(g * (out * out)),),
+    # out = sqrt(x)           dx = g / (2 sqrt(x)) = g 0.5/out
+    "sqrt": (lambda g, out, x: g * (0.5 / out),),
+    # out = |x|               dx = g sign(x)                (0 at the kink)
+    "abs": (lambda g, out, x: g * np.sign(_data(x)),),
+    # out = sigmoid(x)        dx = g out (1 - out)          (fused: see Tensor.sigmoid)
+    "sigmoid": (lambda g, out, x: g * (out * (1.0 - out)),),
+    # out = tanh(x)           dx = g (1 - out^2)
+    "tanh": (lambda g, out, x: g * (1.0 - out * out),),
+    # out = max(0, x)         dx = g where x > 0, else 0    (0 at the kink, as PyTorch)
+    "relu": (lambda g, out, x: _where(_data(x) > 0, g, 0.0),),
+    # out = clip(x, lo, hi)   dx = g where lo <= x <= hi, else 0
+    "clip": (lambda g, out, x, mask: _where(mask, g, 0.0),),
+    # out = a @ b             da = g bᵀ                     db = aᵀ g   (all numpy cases)
+    "matmul": (
+        lambda g, out, a, b: _matmul_grad_a(g, a, b),
+        lambda g, out, a, b: _matmul_grad_b(g, a, b),
+    ),
+    # out = sum(x, axes)      dx = g broadcast back over the summed axes
+    "sum": (lambda g, out, x, kept: _broadcast_to(g.reshape(kept), x.shape),),
+    # out = mean(x, axes)     dx = g / n broadcast back     (n = entries per mean)
+    "mean": (lambda g, out, x, kept, n: _broadcast_to(g.reshape(kept), x.shape) * (1.0 / n),),
+    # out = max(x, axes)      dx = g / k at each of the k tied maxima of a slice, 0 elsewhere
+    "max": (
+        lambda g, out, x, axes, kept: (
+            _broadcast_to(g.reshape(kept), x.shape) * _max_weights(x, out, axes, kept)
+        ),
+    ),
+    # out = maximum(a, b)     da = g [a > b] + g/2 [a = b]  db = g [b > a] + g/2 [a = b]
+    "maximum": (
+        lambda g, out, a, b: g * _maximum_weights(a, b, True),
+        lambda g, out, a, b: g * _maximum_weights(a, b, False),
+    ),
+    # out = log sum e^x       dx = g e^(x - out) = g softmax(x)   (fused: stable with max shift)
+    "logsumexp": (
+        lambda g, out, x, kept: (
+            _broadcast_to(g.reshape(kept), x.shape) * _exp(x - out.reshape(kept))
+        ),
+    ),
+    # out = softmax(x)        dx = out (g - sum(g out))     (fused: stable and one node)
+    "softmax": (lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+    # out = x - logsumexp(x)  dx = g - e^out sum(g)         (fused: stable and one node)
+    "log_softmax": (lambda g, out, x, axis: g - _exp(out) * g.sum(axis=axis, keepdims=True),),
+    # out = x.reshape(s)      dx = g.reshape(x.shape)
+    "reshape": (lambda g, out, x: g.reshape(x.shape),),
+    # out = x.transpose(p)    dx = g.transpose(p⁻¹)
+    "transpose": (lambda g, out, x, inverse: g.transpose(inverse),),
+    # out = broadcast_to(x)   dx = g, summed back to x's shape by the one unbroadcast
+    "broadcast_to": (lambda g, out, x: g,),
+    # out = x[i]              dx = zeros with g added at i (repeats accumulate)
+    "getitem": (lambda g, out, x, index, repeats: _scatter_add(g, x.shape, index, repeats),),
+    # out = scatter_add(s, i) ds = g[i]                     (the VJP of getitem, differentiated)
+    "scatter_add": (lambda g, out, s, index: g[index],),
+    # out = where(c, a, b)    da = g where c                db = g where not c
+    "where": (
+        lambda g, out, a, b, cond: _where(cond, g, 0.0),
+        lambda g, out, a, b, cond: _where(cond, 0.0, g),
+    ),
+    # out = concat(xs, axis)  dxs[i] = the slice of g that xs[i] occupies
+    "concat": _PerInput(_concat_vjp),
+    # out = stack(xs, axis)   dxs[i] = g[..., i, ...] (index i along axis)
+    "stack": _PerInput(_stack_vjp),
+}
+
+
+# --- node construction (the hot path: no validation here) ------------------------------------
+
+_new = object.__new__
+
+
+def _result(value: Any, op: str, parents: tuple, ctx: tuple = ()) -> Tensor:
+    """The node for ``op(parents)``; it records its parents only if a gradient can flow."""
+    out = _new(Tensor)
+    if type(value) is not np.ndarray:  # numpy returns scalars for 0-d results
+        value = np.asarray(value)
+    out.data = value
+    out.grad = None
+    out._op = op
+    out._ctx = ctx
+    out.name = None
+    if _grad_mode.enabled:
+        for p in parents:
+            if p.requires_grad:
+                out.requires_grad = True
+                out._parents = parents
+                return out
+    out.requires_grad = False
+    out._parents = ()
+    return out
+
+
+def _const(value: np.ndarray) -> Tensor:
+    c = _new(Tensor)
+    c.data = value
+    c.grad = None
+    c.requires_grad = False
+    c._parents = ()
+    c._op = ""
+    c._ctx = ()
+    c.name = None
+    return c
+
+
+def _as_float_array(data: Any, what: str) -> np.ndarray:
+    """data as a float ndarray: ints become float64, floats keep their precision."""
+    if isinstance(data, Node):
+        raise TypeError(
+            f"{what}: got a {type(data).__name__}; Scalars and Tensors cannot be mixed "
+            "(use Tensor(s.data) to make a Tensor of a Scalar's value)"
+        )
+    arr = np.asarray(data)
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr
+    if kind in "iu":
+        return arr.astype(np.float64)
+    raise TypeError(
+        f"{what}: dtype {arr.dtype} is not supported; Tensors hold real numbers "
+        "(float64, float32, or integers, which become float64)"
+    )
+
+
+def _operand(x: Any, like: Tensor) -> Tensor:
+    """The other side of an operator as a node: a Tensor as is, a number or array as a
+    constant. Python numbers and integer arrays take ``like``'s dtype, so float32 stays
+    float32; float arrays keep theirs (numpy's promotion rules then apply)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (float, int)) and not isinstance(x, bool):
+        return _const(np.asarray(x, dtype=like.data.dtype))
+    if isinstance(x, Node):
+        raise TypeError(
+            f"cannot combine a Tensor and a {type(x).__name__} in one operation; Scalars and "
+            "Tensors are separate engines (use Tensor(s.data) for a Scalar's value)"
+        )
+    if isinstance(x, (Integral, np.integer)) and not isinstance(x, np.bool_):
+        return _const(np.asarray(x, dtype=like.data.dtype))
+    arr = _as_float_array(x, "Tensor operand")
+    return _const(arr)
+
+
+def _broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError:
+    return ValueError(
+        f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together "
+        "(numpy broadcasting: trailing dimensions must be equal or 1)"
+    )
+
+
+def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not -ndim <= ax < ndim:
+            raise ValueError(f"{op}: axis {ax} is out of range for a {ndim}-D tensor")
+        out.append(int(ax) % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(out)
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum g (of a broadcast shape) back to ``shape``: over the leading axes broadcasting
+    added and over the axes where ``shape`` has 1. The only place gradients are unbroadcast."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _index_key(index: Any) -> tuple[Any, bool]:
+    """(index with Tensors replaced by their arrays, whether it can repeat positions)."""
+    items = index if isinstance(index, tuple) else (index,)
+    clean = []
+    repeats = False
+    for it in items:
+        if isinstance(it, Tensor):
+            it = it.data
+        if isinstance(it, (list, np.ndarray)):
+            it = np.asarray(it)
+            if it.dtype.kind in "iu":
+                repeats = True
+            elif it.dtype.kind == "f" and it.size == 0:
+                it = it.astype(np.intp)
+            elif it.dtype.kind != "b":
+                raise IndexError(f"index arrays must be integers or booleans, got {it.dtype}")
+        clean.append(it)
+    return (tuple(clean) if isinstance(index, tuple) else clean[0]), repeats
+
+
+class Tensor(Node):
+    """A numpy array that remembers how it was computed, for reverse-mode autodiff.
+
+    ``Tensor(data, requires_grad=False, dtype=None)`` takes anything ``np.asarray`` takes.
+    Integer data becomes float64, float32 stays float32 (values and gradients), the default is
+    float64; bool, complex, str and object data are a TypeError. A float ndarray is used as
+    is, without a copy (as ``torch.from_numpy``).
+
+    Operators ``+ - * / ** @`` and unary ``-`` work with numbers and arrays on either side and
+    broadcast as numpy does. ``t.backward()`` (one-element ``t``) or ``t.backward(grad)`` fills
+    ``.grad`` of every Tensor that ``t`` depends on; gradients accumulate across calls.
+    """
+
+    __slots__ = ()
+    _rules = RULES
+    # ndarray (op) Tensor must reach Tensor's reflected operator, not numpy's ufunc machinery.
+    __array_ufunc__ = None
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ):
+        if isinstance(data, Tensor):
+            data = data.data
+        if dtype is not None:
+            dt = np.dtype(dtype)
+            if dt.kind != "f":
+                raise TypeError(f"Tensor(): dtype {dt} is not supported; use a float dtype")
+            arr = _as_float_array(data, "Tensor()")
+            data = arr if arr.dtype == dt else arr.astype(dt)
+        else:
+            data = _as_float_array(data, "Tensor()")
+        self.data = data
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._parents = ()
+        self._op = ""
+        self._ctx = ()
+        self.name = name
+
+    # --- attributes ----------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        return len(self.data)
+
+    def item(self) -> float:
+        """The value of a one-element Tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): the Tensor has shape {self.shape}, not one element")
+        return float(self.data.reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        """The value as an ndarray (shares memory with ``.data``)."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """A Tensor with the same data (shared) that records no graph and needs no grad."""
+        return _const(self.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = f", dtype={self.data.dtype}" if self.data.dtype != np.float64 else ""
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        if self.name:
+            extra += f", name={self.name!r}"
+        return f"Tensor({body}{extra})"
+
+    # --- the graph engine's hooks -------------------------------------------------------
+    def _parent_grads(self, upstream: Any, create_graph: bool) -> list[Any]:
+        parents = self._parents
+        rules = RULES[self._op]
+        if create_graph:
+            if not isinstance(upstream, Tensor):
+                upstream = _const(np.asarray(upstream))
+            args = (self, *parents, *self._ctx)
+        else:
+            if isinstance(upstream, Tensor):
+                upstream = upstream.data
+            args = (self.data, *[p.data for p in parents], *self._ctx)
+        grads: list[Any] = []
+        for i, p in enumerate(parents):
+            if not p.requires_grad:
+                grads.append(None)
+                continue
+            g = rules[i](upstream, *args)
+            pdata = p.data
+            if g.shape != pdata.shape:
+                g = _unbroadcast(g, pdata.shape)
+            if not create_graph and g.dtype != pdata.dtype:
+                g = g.astype(pdata.dtype)
+            grads.append(g)
+        return grads
+
+    def _seed(self, create_graph: bool) -> Any:
+        ones = np.ones(self.data.shape, dtype=self.data.dtype)
+        return _const(ones) if create_graph else ones
+
+    def _zero_grad_like(self, create_graph: bool) -> Any:
+        zeros = np.zeros(self.data.shape, dtype=self.data.dtype)
+        return _const(zeros) if create_graph else zeros
+
+    def _accumulate_grad(self, g: Any, stored: set[int]) -> None:
+        if isinstance(g, Tensor):
+            g = g.data
+        # A gradient array may be shared with another node's .grad (``a + b`` hands the same
+        # g to both), be a view of one, or be read-only (broadcast views): copy those only.
+        if (
+            type(g) is not np.ndarray
+            or id(g) in stored
+            or g.base is not None
+            or not g.flags.writeable
+            or g.dtype != self.data.dtype
+        ):
+            g = np.array(g, dtype=self.data.dtype)
+        stored.add(id(g))
+        self.grad = g if self.grad is None else self.grad + g
+
+    def backward(self, grad: Any = None) -> None:  # noqa: D102 (see Node.backward)
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a one-element output, but this "
+                    f"Tensor has shape {self.shape}; reduce it (e.g. .sum()) or pass "
+                    f"backward(grad) with the upstream gradient of shape {self.shape}"
+                )
+        else:
+            arr = np.array(_data(grad), dtype=self.data.dtype)
+            if arr.shape != self.shape:
+                raise ValueError(
+                    f"backward(grad): grad has shape {arr.shape} but the output has shape "
+                    f"{self.shape}; they must be equal"
+                )
+            grad = arr
+        super().backward(grad)
+
+    backward.__doc__ = Node.backward.__doc__
+
+    # --- arithmetic ----------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        o = other if isinstance(other, Tensor) else _operand(other, self)
+        try:
+            value = self.data + o.data
+        except ValueError:
+            raise _broadcast_error("add", self, o) from None
+        return _result(value, "add", (self, o))
+
+    def __radd__(self, other: Any) -> Tensor:
+        o = _operand(other, self)
+        try:
+            value = o.data + self.data
+        except ValueError:
+            raise _broadcast_error("add", o, self) from None
+        return _result(value, "add", (o, self))
+
+    def __sub__(self, other: Any) -> Tensor:
+        o = other if isinstance(other, Tensor) else _operand(other, self)
+        try:
+            value = self.data - o.data
+        except ValueError:
+            raise _broadcast_error("sub", self, o) from None
+        return _result(value, "sub", (self, o))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        o = _operand(other, self)
+        try:
+            value = o.data - self.data
+        except ValueError:
+            raise _broadcast_error("sub", o, self) from None
+        return _result(value, "sub", (o, self))
+
+    def __mul__(self, other: Any) -> Tensor:
+        o = other if isinstance(other, Tensor) else _operand(other, self)
+        try:
+            value = self.data * o.data
+        except ValueError:
+            raise _broadcast_error("mul", self, o) from None
+        return _result(value, "mul", (self, o))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        o = _operand(other, self)
+        try:
+            value = o.data * self.data
+        except ValueError:
+            raise _broadcast_error("mul", o, self) from None
+        return _result(value, "mul", (o, self))
+
+    def __truediv__(self, other: Any) -> Tensor:
+        """a / b. Division by zero follows numpy (inf or nan, with numpy's warning)."""
+        o = other if isinstance(other, Tensor) else _operand(other, self)
+        try:
+            value = self.data / o.data
+        except ValueError:
+            raise _broadcast_error("div", self, o) from None
+        return _result(value, "div", (self, o))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        o = _operand(other, self)
+        try:
+            value = o.data / self.data
+        except ValueError:
+            raise _broadcast_error("div", o, self) from None
+        return _result(value, "div", (o, self))
+
+    def __neg__(self) -> Tensor:
+        return _result(-self.data, "neg", (self,))
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        """``x ** n`` for a number n (VJP g n x^(n-1)) or ``a ** b`` elementwise for a Tensor
+        or array b (VJPs g b a^(b-1) and g a^b ln a). A negative base with a non-integer
+        exponent is a ValueError, 0 to a negative power a ZeroDivisionError."""
+        if isinstance(exponent, (Real, np.integer, np.floating)) and not isinstance(
+            exponent, (bool, np.bool_)
+        ):
+            n = float(exponent)
+            x = self.data
+            if not n.is_integer() and (x < 0).any():
+                raise ValueError(
+                    f"pow: a negative base to the power {n!r} has no real value"
+                )
+            if n < 0 and (x == 0).any():
+                raise ZeroDivisionError(f"pow: 0.0 ** {n!r} is undefined (division by zero)")
+            return _result(x**n, "pow", (self,), (n,))
+        b = _operand(exponent, self)
+        return _power(self, b)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _power(_operand(base, self), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _matmul(self, other if isinstance(other, Tensor) else _operand(other, self))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _matmul(_operand(other, self), self)
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """x[index] for ints, slices, None, ..., boolean masks and integer arrays; an integer
+        array may repeat positions, and the gradients of repeats add up (np.add.at)."""
+        key, repeats = _index_key(index)
+        try:
+            value = self.data[key]
+        except IndexError as e:
+            raise IndexError(f"index {index!r} for a Tensor of shape {self.shape}: {e}") from None
+        return _result(value, "getitem", (self,), (key, repeats))
+
+    # --- elementwise functions -----------------------------------------------------------
+    def exp(self) -> Tensor:
+        """e^x (overflows to inf above x = 709.78 in float64, with numpy's warning)."""
+        return _result(np.exp(self.data), "exp", (self,))
+
+    def log(self) -> Tensor:
+        """ln(x), defined for x > 0 (ValueError naming the op otherwise)."""
+        x = self.data
+        if x.size and x.min() <= 0:
+            bad = x[x <= 0].reshape(-1)[0]
+            raise ValueError(f"log: defined only for x > 0, got an entry {bad!r}")
+        return _result(np.log(x), "log", (self,))
+
+    def sqrt(self) -> Tensor:
+        """sqrt(x), defined for x >= 0 (ValueError naming the op otherwise)."""
+        x = self.data
+        if x.size and x.min() < 0:
+            raise ValueError(f"sqrt: defined only for x >= 0, got an entry {x.min()!r}")
+        return _result(np.sqrt(x), "sqrt", (self,))
+
+    def reciprocal(self) -> Tensor:
+        """1/x (ZeroDivisionError if any entry is 0)."""
+        x = self.data
+        if (x == 0).any():
+            raise ZeroDivisionError("reciprocal: 1/x is undefined at x = 0")
+        return _result(1.0 / x, "reciprocal", (self,))
+
+    def abs(self) -> Tensor:
+        """|x| (gradient sign(x), 0 at the kink)."""
+        return _result(np.abs(self.data), "abs", (self,))
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + e^-x), computed from e^-|x| so e^x never overflows: exact 0 and 1 limits.
+
+        One fused rule (out (1 - out)) rather than a composition: the composition would form
+        e^-x, which overflows for x < -709."""
+        x = self.data
+        e = np.exp(-np.abs(x))
+        r = 1.0 / (1.0 + e)
+        return _result(np.where(x >= 0, r, e * r), "sigmoid", (self,))
+
+    def tanh(self) -> Tensor:
+        """tanh(x); exact +-1 limits for large |x|."""
+        return _result(np.tanh(self.data), "tanh", (self,))
+
+    def relu(self) -> Tensor:
+        """max(0, x) (gradient 1 for x > 0, else 0)."""
+        return _result(np.maximum(self.data, 0), "relu", (self,))
+
+    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
+        """min(max(x, lo), hi); the gradient is 1 where lo <= x <= hi, else 0."""
+        x = self.data
+        mask = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        return _result(np.clip(x, lo, hi), "clip", (self,), (mask,))
+
+    # --- reductions ----------------------------------------------------------------------
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """sum of the entries over ``axis`` (all by default); dx = g broadcast back."""
+        axes = _normalize_axes(axis, self.data.ndim, "sum")
+        value = self.data.sum(axis=axes, keepdims=keepdims)
+        return _result(value, "sum", (self,), (_kept_shape(self.data.shape, axes),))
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """mean over ``axis`` (all by default): sum / n; dx = g / n broadcast back."""
+        axes = _normalize_axes(axis, self.data.ndim, "mean")
+        shape = self.data.shape
+        n = int(np.prod([shape[a] for a in axes])) if axes else 1
+        value = self.data.sum(axis=axes, keepdims=keepdims) * (1.0 / n)
+        return _result(value, "mean", (self,), (_kept_shape(shape, axes), n))
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """max over ``axis`` (all by default).
+
+        The gradient goes to the maximal entries; when k entries of a slice tie for the max,
+        each gets 1/k of it (the gradient is split evenly among ties, as in PyTorch's
+        ``amax``), so the total is conserved."""
+        axes = _normalize_axes(axis, self.data.ndim, "max")
+        value = self.data.max(axis=axes, keepdims=keepdims)
+        return _result(value, "max", (self,), (axes, _kept_shape(self.data.shape, axes)))
+
+    def logsumexp(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> Tensor:
+        """log(sum(e^x)) over ``axis``, as m + log(sum(e^(x - m))) with m the max: never
+        overflows (logsumexp([1e4, 1e4]) = 1e4 + log 2). Gradient: softmax(x)."""
+        x = self.data
+        axes = _normalize_axes(axis, x.ndim, "logsumexp")
+        kept = _kept_shape(x.shape, axes)
+        m = x.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf slices: shift by 0, result -inf
+        with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for -inf rows
+            s = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        value = s if keepdims else s.reshape([d for i, d in enumerate(x.shape) if i not in axes])
+        return _result(value, "logsumexp", (self,), (kept,))
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """e^x / sum(e^x) along ``axis``, with the max subtracted first (stable at any |x|).
+
+        One fused rule, out (g - sum(g out)): as fast as it gets and no e^x is ever formed."""
+        x = self.data
+        (ax,) = _normalize_axes(axis, x.ndim, "softmax")
+        e = np.exp(x - x.max(axis=ax, keepdims=True))
+        return _result(e / e.sum(axis=ax, keepdims=True), "softmax", (self,), (ax,))
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x - logsumexp(x) along ``axis``, computed with the max shift: exact at |x| = 1e4
+        (log_softmax([0, -1e4]) = [0, -1e4]). One fused rule, g - e^out sum(g)."""
+        x = self.data
+        (ax,) = _normalize_axes(axis, x.ndim, "log_softmax")
+        shifted = x - x.max(axis=ax, keepdims=True)
+        value = shifted - np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
+        return _result(value, "log_softmax", (self,), (ax,))
+
+    # --- shapes --------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same entries in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        try:
+            value = self.data.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a Tensor of shape {self.shape} "
+                f"({self.size} entries) into shape {shape}"
+            ) from None
+        return _result(value, "reshape", (self,))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute the axes (reverse them by default), as ``ndarray.transpose``."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        nd = self.data.ndim
+        perm = tuple(range(nd))[::-1] if not axes else tuple(int(a) % nd for a in axes)
+        if sorted(perm) != list(range(nd)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of {nd} axes")
+        inverse = tuple(int(i) for i in np.argsort(perm))
+        return _result(self.data.transpose(perm), "transpose", (self,), (inverse,))
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (all axes reversed)."""
+        return self.transpose()
+
+    def dot(self, other: Any) -> Tensor:
+        """np.dot for 0-, 1- and 2-D operands: a product with a 0-D operand, else a @ b."""
+        o = other if isinstance(other, Tensor) else _operand(other, self)
+        if self.ndim == 0 or o.ndim == 0:
+            return self * o
+        if self.ndim > 2 or o.ndim > 2:
+            raise ValueError(
+                f"dot: shapes {self.shape} and {o.shape}: use @ (matmul) for more than 2-D"
+            )
+        return _matmul(self, o)
+
+
+def _power(a: Tensor, b: Tensor) -> Tensor:
+    """a ** b elementwise, with errors that say why there is no real value."""
+    ad, bd = a.data, b.data
+    try:
+        shape = np.broadcast_shapes(ad.shape, bd.shape)
+    except ValueError:
+        raise _broadcast_error("pow", a, b) from None
+    negative = ad < 0
+    if negative.any():
+        exponents = np.broadcast_to(bd, shape)[np.broadcast_to(negative, shape)]
+        if (exponents % 1 != 0).any():
+            raise ValueError("pow: a negative base to a non-integer power has no real value")
+    if (bd < 0).any() and ((ad == 0) & (bd < 0)).any():
+        raise ZeroDivisionError("pow: 0.0 to a negative power is undefined (division by zero)")
+    return _result(ad**bd, "power", (a, b))
+
+
+def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    """a @ b with numpy's semantics (1-D operands are promoted and the axis removed again,
+    batch dimensions broadcast)."""
+    try:
+        value = np.matmul(a.data, b.data)
+    except ValueError:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(
+                f"matmul: operands must be at least 1-D, got shapes {a.shape} and {b.shape}"
+            ) from None
+        k_a = a.shape[-1]
+        k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if k_a != k_b:
+            raise ValueError(
+                f"matmul: inner dimensions differ: {a.shape} @ {b.shape} "
+                f"({k_a} != {k_b})"
+            ) from None
+        raise ValueError(
+            f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast"
+        ) from None
+    return _result(value, "matmul", (a, b))
+
+
+# --- module-level functions ------------------------------------------------------------------
+
+
+def _tensors(xs: Sequence[Any], what: str) -> list[Tensor]:
+    xs = list(xs)
+    if not xs:
+        raise ValueError(f"{what}: needs at least one tensor")
+    like = next((x for x in xs if isinstance(x, Tensor)), None)
+    if like is None:
+        return [Tensor(x) for x in xs]
+    return [_operand(x, like) for x in xs]
+
+
+def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing ``axis``; input i's gradient is the slice of g that it
+    occupies in the output."""
+    ts = _tensors(tensors, "concat")
+    nd = ts[0].ndim
+    (ax,) = _normalize_axes(axis, nd, "concat")
+    try:
+        value = np.concatenate([t.data for t in ts], axis=ax)
+    except ValueError:
+        shapes = ", ".join(str(t.shape) for t in ts)
+        raise ValueError(
+            f"concat: shapes {shapes} must agree except along axis {axis}"
+        ) from None
+    bounds, start = [], 0
+    for t in ts:
+        bounds.append((start, start + t.shape[ax]))
+        start += t.shape[ax]
+    return _result(value, "concat", tuple(ts), (ax, tuple(bounds)))
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join same-shape tensors along a new ``axis``; input i's gradient is g[..., i, ...]."""
+    ts = _tensors(tensors, "stack")
+    (ax,) = _normalize_axes(axis, ts[0].ndim + 1, "stack")
+    try:
+        value = np.stack([t.data for t in ts], axis=ax)
+    except ValueError:
+        shapes = ", ".join(str(t.shape) for t in ts)
+        raise ValueError(f"stack: all shapes must be equal, got {shapes}") from None
+    return _result(value, "stack", tuple(ts), (ax,))
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise ``a if cond else b`` (broadcasting); cond is a constant boolean array.
+    Gradients: g where cond to a, g where not cond to b."""
+    c = np.asarray(cond.data if isinstance(cond, Tensor) else cond)
+    if c.dtype != bool:
+        c = c != 0
+    ta, tb = _tensors([a, b], "where")
+    try:
+        value = np.where(c, ta.data, tb.data)
+    except ValueError:
+        raise ValueError(
+            f"where: shapes {c.shape} (cond), {ta.shape} and {tb.shape} cannot be broadcast "
+            "together"
+        ) from None
+    return _result(value, "where", (ta, tb), (c,))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max(a, b) with broadcasting. The gradient goes to the larger input; at a
+    tie each input gets half of it."""
+    ta, tb = _tensors([a, b], "maximum")
+    try:
+        value = np.maximum(ta.data, tb.data)
+    except ValueError:
+        raise _broadcast_error("maximum", ta, tb) from None
+    return _result(value, "maximum", (ta, tb))
