@@ -104,10 +104,11 @@ print("seed (worked examples §8): the deltas differ by about an order of magnit
 assert first[2] > first[1] > first[0] and geo[2] > geo[1] > geo[0]
 assert first[2] / first[0] > 10
 
+per_epoch = deltas.reshape(600, -1, 3).mean(axis=1)  # the two mini-batches of each epoch
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.5, 3.4))
 for i in range(3):
-    ax0.semilogy(deltas[:, i], label=f"layer {i + 1} (|δ{i + 1}|)")
-ax0.set_xlabel("mini-batch step")
+    ax0.semilogy(per_epoch[:, i], label=f"layer {i + 1} (|δ{i + 1}|)")
+ax0.set_xlabel("epoch (mean over its two mini-batches)")
 ax0.set_ylabel("norm of the delta")
 ax0.set_title("3-3-2-1 sigmoid network")
 ax0.legend(fontsize=8)
