@@ -322,8 +322,10 @@ def _operand(x: Any, like: Tensor) -> Tensor:
         )
     if isinstance(x, (Integral, np.integer)) and not isinstance(x, np.bool_):
         return _const(np.asarray(x, dtype=like.data.dtype))
-    arr = _as_float_array(x, "Tensor operand")
-    return _const(arr)
+    arr = np.asarray(x)
+    if arr.dtype.kind in "iu":
+        return _const(arr.astype(like.data.dtype))
+    return _const(_as_float_array(arr, "Tensor operand"))
 
 
 def _broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError:
