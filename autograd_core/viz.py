@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, backprop
+from .graph import Node, backprop, toposort
 
 __all__ = [
     "to_dot",
@@ -502,7 +502,7 @@ def trace(root: Node, seed: Any = None, precision: int = 6) -> Trace:
     # The same sweep backprop does, written out so each contribution is recorded; the final
     # gradients are then checked against backprop itself.
     labels = _labels(_all_nodes(root))
-    order = _toposort_requiring_grad(root)
+    order = toposort(root)  # the order backprop uses, so rows follow the engine's sweep
     grads: dict[int, Any] = {id(root): seed}
     rows: list[TraceRow] = []
     for step, node in enumerate(reversed(order), start=1):
@@ -534,10 +534,3 @@ def trace(root: Node, seed: Any = None, precision: int = 6) -> Trace:
     by_label = {labels[id(n)]: grads[id(n)] for n in order if id(n) in grads}
     return Trace(rows, by_label, precision)
 
-
-def _toposort_requiring_grad(root: Node) -> list[Node]:
-    """``graph.toposort`` order (the exact order backprop uses), kept local so the table's
-    row order is the engine's backward order."""
-    from .graph import toposort
-
-    return toposort(root)
