@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m nn.train",
         description="Train an MLP or a logistic regression on a bundled or installed dataset "
         "and print, per epoch, the training loss, train/test accuracy and seconds.",
-        epilog="Recommended for Fashion-MNIST (>= 89.5%% test accuracy): --dataset "
+        epilog="Recommended for Fashion-MNIST (>= 89.5% test accuracy): --dataset "
         "fashion-mnist --model mlp --hidden 256 128 --epochs 20 --batch-size 64 "
         "--optimizer adam --lr 1e-3 --lr-decay 0.85",
     )
@@ -234,10 +234,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=[128],
         help="hidden layer sizes of the MLP (default: 128)",
     )
-    p.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--optimizer", choices=("sgd", "adam"), default="adam")
+    p.add_argument(
+        "--activation",
+        choices=("relu", "tanh", "sigmoid"),
+        default="relu",
+        help="hidden-layer activation of the MLP (default: relu)",
+    )
+    p.add_argument("--epochs", type=int, default=10, help="passes over the data (default: 10)")
+    p.add_argument("--batch-size", type=int, default=64, help="rows per step (default: 64)")
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default="adam", help="(default: adam)")
     p.add_argument(
         "--lr", type=float, default=None, help="learning rate (default: 1e-3 for adam, 0.1 for sgd)"
     )
@@ -250,7 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    p.add_argument(
+        "--dtype",
+        choices=("float32", "float64"),
+        default="float32",
+        help="dtype of data, parameters and gradients (default: float32)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seeds init, shuffling and toy data")
     p.add_argument(
         "--save",
