@@ -108,7 +108,8 @@ def test_regression_history_has_no_accuracy():
 
 
 def test_memory_is_flat_over_1000_steps():
-    """A leak of one graph per step (here >= 3 KB of arrays and nodes) would add >= 3 MB."""
+    """Keeping one graph per step alive adds ~20 KB a step here (20 MB over 1000 steps,
+    measured); the 1 MB bound leaves room for caches that plateau (~120 KB measured)."""
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(16, 8)), rng.integers(0, 4, size=16)
     model = nn.MLP(8, [16], 4, seed=0)
@@ -133,7 +134,7 @@ def test_memory_is_flat_over_1000_steps():
     finally:
         tracemalloc.stop()
         gc.enable()
-    assert growth < 100_000, f"memory grew by {growth} bytes over 1000 steps"
+    assert growth < 1_000_000, f"memory grew by {growth} bytes over 1000 steps"
 
 
 # --- CLI -------------------------------------------------------------------------------------
