@@ -57,9 +57,13 @@ def _where(cond: np.ndarray, x: Any, y: Any) -> Any:
 
 
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """x repeated to ``shape`` (numpy broadcasting), as a new array: its consumers would make
+    a full-size array anyway, and filling one is faster than np.broadcast_to's view."""
     if isinstance(x, Tensor):
-        return _result(np.broadcast_to(x.data, shape), "broadcast_to", (x,))
-    return np.broadcast_to(x, shape)
+        return _result(_broadcast_to(x.data, shape), "broadcast_to", (x,))
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
 
 
 def _swap_last(x: Any) -> Any:
@@ -309,8 +313,8 @@ def _as_float_array(data: Any, what: str) -> np.ndarray:
 
 def _operand(x: Any, like: Tensor) -> Tensor:
     """The other side of an operator as a node: a Tensor as is, a number or array as a
-    constant. Python numbers and integer arrays take ``like``'s dtype, so float32 stays
-    float32; float arrays keep theirs (numpy's promotion rules then apply)."""
+    constant. Numbers (Python or numpy scalars) and integer arrays take ``like``'s dtype, so
+    float32 stays float32; float arrays keep theirs (numpy's promotion rules then apply)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (float, int)) and not isinstance(x, bool):
@@ -320,7 +324,8 @@ def _operand(x: Any, like: Tensor) -> Tensor:
             f"cannot combine a Tensor and a {type(x).__name__} in one operation; Scalars and "
             "Tensors are separate engines (use Tensor(s.data) for a Scalar's value)"
         )
-    if isinstance(x, (Integral, np.integer)) and not isinstance(x, np.bool_):
+    if isinstance(x, (Integral, np.integer, np.floating)) and not isinstance(x, np.bool_):
+        # numpy scalars count as numbers too: np.sqrt(2) * x keeps a float32 x in float32
         return _const(np.asarray(x, dtype=like.data.dtype))
     arr = np.asarray(x)
     if arr.dtype.kind in "iu":
@@ -489,7 +494,20 @@ class Tensor(Node):
         else:
             if isinstance(upstream, Tensor):
                 upstream = upstream.data
-            args = (self.data, *[p.data for p in parents], *self._ctx)
+            if len(parents) == 1:
+                args = (self.data, parents[0].data, *self._ctx)
+            else:
+                args = (self.data, *[p.data for p in parents], *self._ctx)
+        if len(parents) == 1:  # the common case, without the general loop's bookkeeping
+            if not parents[0].requires_grad:
+                return [None]
+            pdata = parents[0].data
+            g = rules[0](upstream, *args)
+            if g.shape != pdata.shape:
+                g = _unbroadcast(g, pdata.shape)
+            if not create_graph and g.dtype != pdata.dtype:
+                g = g.astype(pdata.dtype)
+            return [g]
         grads: list[Any] = []
         for i, p in enumerate(parents):
             if not p.requires_grad:

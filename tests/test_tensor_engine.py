@@ -67,7 +67,8 @@ def test_int_becomes_float64_and_float32_stays_float32():
         (x + 2).sqrt(), x.abs(), x.sigmoid(), x.tanh(), x.relu(), x.clip(-0.5, 0.5),
         x.sum(0), x.mean(), x.max(1), x.logsumexp(1), x.softmax(), x.log_softmax(0),
         x.reshape(3, 2), x.T, x[[0, 0]], x @ w, x.dot(w), concat([x, x]), stack([x, x]),
-        where(x.data > 0, x, 0.0), maximum(x, 0.0), x + np.arange(3),
+        where(x.data > 0, x, 0.0), maximum(x, 0.0), x + np.arange(3), x * np.float64(0.5),
+        np.sqrt(2.0) / (x + 2), x - np.int64(1),
     ]
     loss = ops[0].sum()
     for y in ops:
