@@ -56,6 +56,14 @@ def _where(cond: np.ndarray, x: Any, y: Any) -> Any:
     return np.where(cond, x, y)
 
 
+def _masked(g: Any, mask: np.ndarray) -> Any:
+    """g where mask is True, else 0: the VJP of relu and clip. Written g * mask (a constant
+    0/1 array), one pass and about 3x faster than np.where for the MLP's activations."""
+    if isinstance(g, Tensor):
+        return g * mask.astype(g.data.dtype)
+    return g * mask
+
+
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     """x repeated to ``shape`` (numpy broadcasting), as a new array: its consumers would make
     a full-size array anyway, and filling one is faster than np.broadcast_to's view."""
@@ -199,9 +207,9 @@ RULES: dict[str, Any] = {
     # out = tanh(x)           dx = g (1 - out^2)
     "tanh": (lambda g, out, x: g * (1.0 - out * out),),
     # out = max(0, x)         dx = g where x > 0, else 0    (0 at the kink, as PyTorch)
-    "relu": (lambda g, out, x: _where(_data(x) > 0, g, 0.0),),
+    "relu": (lambda g, out, x: _masked(g, _data(x) > 0),),
     # out = clip(x, lo, hi)   dx = g where lo <= x <= hi, else 0
-    "clip": (lambda g, out, x, mask: _where(mask, g, 0.0),),
+    "clip": (lambda g, out, x, mask: _masked(g, mask),),
     # out = a @ b             da = g bᵀ                     db = aᵀ g   (all numpy cases)
     "matmul": (
         lambda g, out, a, b: _matmul_grad_a(g, a, b),
@@ -362,6 +370,8 @@ def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum g (of a broadcast shape) back to ``shape``: over the leading axes broadcasting
     added and over the axes where ``shape`` has 1. The only place gradients are unbroadcast."""
     lead = g.ndim - len(shape)
+    if lead == 1 and g.shape[1:] == shape:  # a bias added to a batch: the common case
+        return g.sum(axis=0)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
     )
@@ -533,18 +543,23 @@ class Tensor(Node):
     def _accumulate_grad(self, g: Any, stored: set[int]) -> None:
         if isinstance(g, Tensor):
             g = g.data
+        if self.grad is not None:
+            self.grad = self.grad + g  # a new array: never writes into one the user holds
+            return
         # A gradient array may be shared with another node's .grad (``a + b`` hands the same
-        # g to both), be a view of one, or be read-only (broadcast views): copy those only.
-        if (
-            type(g) is not np.ndarray
-            or id(g) in stored
-            or g.base is not None
-            or not g.flags.writeable
-            or g.dtype != self.data.dtype
-        ):
+        # g to both), be a view of one, or be read-only. A leaf (what optimizers update in
+        # place) then gets its own copy. An intermediate node's .grad is for reading: it gets
+        # a read-only view instead of a copy, so it can never change another node's .grad.
+        if type(g) is not np.ndarray or g.dtype != self.data.dtype:
             g = np.array(g, dtype=self.data.dtype)
+        elif id(g) in stored or g.base is not None or not g.flags.writeable:
+            if self._parents:
+                g = g.view()
+                g.flags.writeable = False
+            else:
+                g = g.copy()
         stored.add(id(g))
-        self.grad = g if self.grad is None else self.grad + g
+        self.grad = g
 
     def backward(self, grad: Any = None) -> None:  # noqa: D102 (see Node.backward)
         if grad is None:
