@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args(argv)
     chain_reps = 7 if args.quick else 31
-    mlp_reps = 30 if args.quick else 200
+    mlp_reps = 50 if args.quick else 500
     results: dict[str, float] = {}
 
     x0 = np.linspace(0.0, 1.0, 10)
@@ -209,11 +209,23 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     assert abs(loss_ref - loss_eng) <= 1e-5 * abs(loss_ref), (loss_ref, loss_eng)
     for a, b in zip(grads_ref, grads_eng):
         assert b.dtype == np.float32 and np.allclose(a, b, rtol=1e-4, atol=1e-6)
-    # Interleave the two so that drifts in machine load hit both alike.
+    # Alternate the two step by step, so that drifts in machine load hit both alike.
+    for _ in range(10):
+        ref(), eng()
     t_ref, t_eng = [], []
-    for _ in range(5):
-        t_ref.append(_median_time(ref, mlp_reps // 5))
-        t_eng.append(_median_time(eng, mlp_reps // 5))
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(mlp_reps):
+            t0 = time.perf_counter()
+            ref()
+            t1 = time.perf_counter()
+            eng()
+            t_eng.append(time.perf_counter() - t1)
+            t_ref.append(t1 - t0)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     results["mlp_numpy_ms"] = statistics.median(t_ref) * 1e3
     results["mlp_ours_ms"] = statistics.median(t_eng) * 1e3
     results["mlp_ratio"] = results["mlp_ours_ms"] / results["mlp_numpy_ms"]
