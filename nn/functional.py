@@ -99,22 +99,48 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any) -> Tensor:
     return (softplus - input * target).mean()
 
 
-def one_hot(labels: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
-    """An (n, num_classes) array with a 1 in column labels[i] of row i, after checking that
-    the labels are integers in [0, num_classes) (ValueError otherwise)."""
+def _class_rows(num_classes: int, dtype: Any, scale: float) -> np.ndarray:
+    """``scale`` times the identity of size num_classes: row y is the one-hot vector of y."""
+    key = (num_classes, np.dtype(dtype), scale)
+    rows = _CLASS_ROWS.get(key)
+    if rows is None:
+        if len(_CLASS_ROWS) > 64:  # batch sizes and class counts are few; stay bounded
+            _CLASS_ROWS.clear()
+        rows = _CLASS_ROWS[key] = np.eye(num_classes, dtype=dtype) * scale
+        rows.flags.writeable = False
+    return rows
+
+
+_CLASS_ROWS: dict[tuple[int, np.dtype, float], np.ndarray] = {}
+
+
+def _scaled_one_hot(labels: Any, num_classes: int, dtype: Any, scale: float) -> np.ndarray:
+    """``scale * one_hot(labels)``, with the label checks of ``one_hot``."""
     labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be 1-D class indices, got shape {labels.shape}")
     if labels.dtype.kind not in "iu":
         raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        bad = labels[(labels < 0) | (labels >= num_classes)][0]
+    # One reduction for negatives; take() raises for labels >= num_classes. Row lookup in a
+    # cached identity builds the matrix in one numpy call (this runs every training step).
+    if labels.size and labels.min() < 0:
+        bad = labels[labels < 0][0]
         raise ValueError(
             f"label {bad} is out of range for {num_classes} classes [0, {num_classes})"
         )
-    out = np.zeros((len(labels), num_classes), dtype=dtype)
-    out[np.arange(len(labels)), labels] = 1
-    return out
+    try:
+        return _class_rows(num_classes, dtype, scale).take(labels, axis=0)
+    except IndexError:
+        bad = labels[labels >= num_classes][0]
+        raise ValueError(
+            f"label {bad} is out of range for {num_classes} classes [0, {num_classes})"
+        ) from None
+
+
+def one_hot(labels: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
+    """An (n, num_classes) array with a 1 in column labels[i] of row i, after checking that
+    the labels are integers in [0, num_classes) (ValueError otherwise)."""
+    return _scaled_one_hot(labels, num_classes, dtype, 1.0)
 
 
 def cross_entropy(input: Tensor, labels: Any) -> Tensor:
@@ -129,8 +155,7 @@ def cross_entropy(input: Tensor, labels: Any) -> Tensor:
             f"cross_entropy: logits have shape {input.shape}, so labels must have shape ({n},); "
             f"got {labels_arr.shape}"
         )
-    # Picking log p[i, y_i] as a product with a scaled one-hot matrix: one elementwise op
-    # whose gradient is the matrix itself, cheaper than a fancy-index scatter.
-    weights = one_hot(labels_arr, k, input.dtype)
-    weights *= -1.0 / max(n, 1)
+    # Picking log p[i, y_i] as a product with a one-hot matrix scaled by -1/n: one elementwise
+    # op whose gradient is that matrix, cheaper than a fancy-index scatter.
+    weights = _scaled_one_hot(labels_arr, k, input.dtype, -1.0 / max(n, 1))
     return (input.log_softmax(axis=-1) * weights).sum()
