@@ -325,6 +325,8 @@ def _operand(x: Any, like: Tensor) -> Tensor:
     float32 stays float32; float arrays keep theirs (numpy's promotion rules then apply)."""
     if isinstance(x, Tensor):
         return x
+    if type(x) is np.ndarray and x.dtype.kind == "f":  # the common constant: a float array
+        return _const(x)
     if isinstance(x, (float, int)) and not isinstance(x, bool):
         return _const(np.asarray(x, dtype=like.data.dtype))
     if isinstance(x, Node):
@@ -351,6 +353,8 @@ def _broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError:
 def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # fast path
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for ax in axes:

@@ -522,3 +522,24 @@ def test_numerical_grad_matches_on_tensor():
     f = lambda t: (t @ t).tanh().sum()  # noqa: E731
     (num,) = numerical_grad(f, [x])
     np.testing.assert_allclose(grad(f(x), x), num, rtol=1e-6, atol=1e-8)
+
+
+def test_intermediate_gradients_are_stored_read_only_and_leaves_own_theirs():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    s = a * b
+    t = s + a  # s, t and a all receive the same upstream array from the add rule
+    out = t.reshape(1, 2).sum()
+    out.backward()
+    np.testing.assert_array_equal(t.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(s.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(a.grad, [4.0, 5.0])
+    assert a.grad.flags.writeable and b.grad.flags.writeable
+    for intermediate in (s, t):
+        assert not np.shares_memory(intermediate.grad, a.grad)
+        assert not np.shares_memory(intermediate.grad, b.grad)
+        with pytest.raises(ValueError):
+            intermediate.grad[0] = 5.0
+    out.backward()  # accumulating again gives fresh arrays, never writes in place
+    np.testing.assert_array_equal(s.grad, [2.0, 2.0])
+    np.testing.assert_array_equal(a.grad, [8.0, 10.0])
