@@ -240,6 +240,8 @@ RULES: dict[str, Any] = {
     "softmax": (lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
     # out = x - logsumexp(x)  dx = g - e^out sum(g)         (fused: stable and one node)
     "log_softmax": (lambda g, out, x, axis: g - _exp(out) * g.sum(axis=axis, keepdims=True),),
+    # out = x.astype(dtype)   dx = g.astype(x.dtype)
+    "astype": (lambda g, out, x: g.astype(x.dtype),),
     # out = x.reshape(s)      dx = g.reshape(x.shape)
     "reshape": (lambda g, out, x: g.reshape(x.shape),),
     # out = x.transpose(p)    dx = g.transpose(p⁻¹)
@@ -469,6 +471,33 @@ class Tensor(Node):
             raise TypeError("len() of a 0-d Tensor")
         return len(self.data)
 
+    def __bool__(self) -> bool:
+        """Truth of a one-element Tensor (as numpy: ambiguous, a ValueError, otherwise)."""
+        return bool(self.data)
+
+    # Comparisons give constant boolean arrays (masks), never graph nodes. ``==`` is left as
+    # identity: nodes are dictionary keys in the backward pass.
+    def __lt__(self, other: Any) -> np.ndarray:
+        return self.data < _data(other)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return self.data >= _data(other)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """The values in another float dtype; the gradient is cast back (dx = g.astype)."""
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"astype: dtype {dt} is not supported; use a float dtype")
+        if dt == self.data.dtype:
+            return self
+        return _result(self.data.astype(dt), "astype", (self,))
+
     def item(self) -> float:
         """The value of a one-element Tensor as a Python float."""
         if self.data.size != 1:
@@ -519,7 +548,7 @@ class Tensor(Node):
             g = rules[0](upstream, *args)
             if g.shape != pdata.shape:
                 g = _unbroadcast(g, pdata.shape)
-            if not create_graph and g.dtype != pdata.dtype:
+            if g.dtype != pdata.dtype:
                 g = g.astype(pdata.dtype)
             return [g]
         grads: list[Any] = []
@@ -531,7 +560,7 @@ class Tensor(Node):
             pdata = p.data
             if g.shape != pdata.shape:
                 g = _unbroadcast(g, pdata.shape)
-            if not create_graph and g.dtype != pdata.dtype:
+            if g.dtype != pdata.dtype:
                 g = g.astype(pdata.dtype)
             grads.append(g)
         return grads

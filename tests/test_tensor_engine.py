@@ -543,3 +543,31 @@ def test_intermediate_gradients_are_stored_read_only_and_leaves_own_theirs():
     out.backward()  # accumulating again gives fresh arrays, never writes in place
     np.testing.assert_array_equal(s.grad, [2.0, 2.0])
     np.testing.assert_array_equal(a.grad, [8.0, 10.0])
+
+
+def test_astype_comparisons_and_bool():
+    x = Tensor(np.array([1.0, -2.0], np.float32), requires_grad=True)
+    y = x.astype(np.float64)
+    assert y.dtype == np.float64 and x.astype(np.float32) is x
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [2.0, -4.0])
+    with pytest.raises(TypeError, match="int64"):
+        x.astype(np.int64)
+    np.testing.assert_array_equal(x > 0, [True, False])
+    np.testing.assert_array_equal(0 >= x, [False, True])
+    assert bool(Tensor([2.0])) and not bool(Tensor(0.0))
+    with pytest.raises(ValueError):
+        bool(x)
+    t = Tensor([0.5], requires_grad=True)
+    round_trip = t.astype(np.float32).astype(np.float64)
+    np.testing.assert_array_equal(grad((round_trip * t).sum(), t), [1.0])  # d/dt t^2 = 2t
+
+
+def test_float32_second_order_keeps_dtype():
+    x = Tensor(np.array([0.5, -1.0], np.float32), requires_grad=True)
+    g = grad((x * np.ones(2) * x).sum(), x, create_graph=True)  # float64 constant inside
+    assert g.dtype == np.float32
+    h = grad(g.sum(), x)
+    assert h.dtype == np.float32
+    np.testing.assert_allclose(h, [2.0, 2.0])
