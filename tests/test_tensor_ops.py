@@ -281,7 +281,9 @@ SECOND_ORDER = {
     "sub": (lambda a, b: (a - b) * (b - a), FINITE, FINITE),
     "mul": (lambda a, b: a * b, FINITE, FINITE),
     "div": (lambda a, b: a / b, FINITE, AWAY_FROM_ZERO),
-    "power": (lambda a, b: a**b, POSITIVE, FINITE),
+    # (bases >= 0.5: with 0.2 ** -2 the objective reaches ~1e4 and central differences lose
+    # their digits to rounding, while the analytic value is right)
+    "power": (lambda a, b: a**b, st.floats(0.5, 3.0), FINITE),
     "pow": (lambda a, b: (a * b) ** 3, FINITE, FINITE),
     "exp": (lambda a, b: (a * b).exp(), FINITE, FINITE),
     "log": (lambda a, b: (a * a + b * b + 0.5).log(), FINITE, FINITE),
