@@ -16,8 +16,13 @@ Two conventions keep the rules short and right:
   gradient is itself a recorded computation and can be differentiated again (Hessian-vector
   products). Rules therefore use operators, methods that both types share (``.sum``,
   ``.reshape``, ``.transpose``, indexing) and the small dispatching helpers below (``_exp``,
-  ``_log``, ``_where``, ``_broadcast_to``, ``_scatter_add``). Masks (relu, clip, max ties)
-  are computed from ``.data`` and are constants.
+  ``_log``, ``_where``, ``_masked``, ``_broadcast_to``, ``_scatter_add``). Masks (relu, clip,
+  max ties) are computed from ``.data`` and are constants.
+
+Results are built by ``_result`` with ``Tensor.__new__`` and slot assignment, without
+validation: that path runs once per op, and nn trains on it. Constants (numbers and arrays on
+the other side of an operator) become Tensors that do not require grad; a result records its
+parents only when grad mode is on and some parent requires grad.
 """
 
 from __future__ import annotations
