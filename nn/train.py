@@ -179,7 +179,7 @@ def load_dataset(
         return datasets.load_fashion_mnist(dtype=dtype, path=data_dir)
     if name == "mnist":
         if data_dir is None:
-            raise SystemExit("--dataset mnist needs --data-dir (IDX directory or mnist.pkl.gz)")
+            raise ValueError("--dataset mnist needs --data-dir (IDX directory or mnist.pkl.gz)")
         return datasets.load_mnist(data_dir, allow_pickle=allow_pickle, dtype=dtype)
     if name == "moons":
         X, y = datasets.make_moons(1000, noise=0.2, seed=seed)

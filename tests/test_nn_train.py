@@ -259,3 +259,27 @@ def test_predict_batches_and_restores_training_mode():
     out = nn.train.predict(model, X_train, batch_size=7)
     assert out.shape == (len(X_train), 3) and model.training
     np.testing.assert_allclose(out, model(X_train).data)
+
+
+def test_cli_mnist_from_idx_dir(tmp_path, capsys):
+    from test_nn_datasets import write_mnist_dir
+
+    write_mnist_dir(tmp_path / "mnist", n_train=40, n_test=10)
+    assert (
+        main(
+            [
+                "--dataset",
+                "mnist",
+                "--data-dir",
+                str(tmp_path / "mnist"),
+                "--epochs",
+                "1",
+                "--hidden",
+                "8",
+            ]
+        )
+        == 0
+    )
+    assert "mnist: 40 train / 10 test rows, mlp 784-8-10" in capsys.readouterr().out
+    assert main(["--dataset", "mnist", "--epochs", "1"]) == 2
+    assert "needs --data-dir" in capsys.readouterr().err
