@@ -21,7 +21,7 @@ upstream gradient for Scalars, a vector-Jacobian product for Tensors) in ``_pare
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -170,14 +170,21 @@ def toposort(root: Node) -> list[Node]:
     return order
 
 
-def backprop(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, Any]:
+def backprop(
+    root: Node,
+    seed: Any,
+    create_graph: bool = False,
+    on_edge: Callable[[Node, Node, Any, Any], None] | None = None,
+) -> dict[Node, Any]:
     """Reverse-mode sweep: a map node -> d(root)/d(node) for every node under ``root`` that
     requires grad, starting from d(root)/d(root) = ``seed``.
 
     Each node's gradient is complete before it is used, because nodes are visited in reverse
     topological order; a node reached along several paths receives the sum (``+``) of the
     contributions. With ``create_graph`` the gradients are nodes themselves (computed by
-    recorded ops), so they can be differentiated again.
+    recorded ops), so they can be differentiated again. ``on_edge(node, parent, contribution,
+    total)``, if given, is told of every ``+=`` as it happens (``viz.trace`` records the
+    staged-backprop table with it).
     """
     grads: dict[Node, Any] = {root: seed}
     get = grads.get
@@ -188,7 +195,10 @@ def backprop(root: Node, seed: Any, create_graph: bool = False) -> dict[Node, An
         for parent, contribution in node._grad_pairs(upstream, create_graph):
             if contribution is not None:
                 previous = get(parent)
-                grads[parent] = contribution if previous is None else previous + contribution
+                total = contribution if previous is None else previous + contribution
+                grads[parent] = total
+                if on_edge is not None:
+                    on_edge(node, parent, contribution, total)
     return grads
 
 
