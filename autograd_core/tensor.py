@@ -85,7 +85,7 @@ def _swap_last(x: Any) -> Any:
         axes = list(range(x.ndim))
         axes[-2], axes[-1] = axes[-1], axes[-2]
         return x.transpose(tuple(axes))
-    return np.swapaxes(x, -1, -2)
+    return x.swapaxes(-1, -2)
 
 
 def _scatter_add(g: Any, shape: tuple[int, ...], index: Any, repeats: bool) -> Any:
@@ -532,8 +532,15 @@ class Tensor(Node):
         return f"Tensor({body}{extra})"
 
     # --- the graph engine's hooks -------------------------------------------------------
-    def _parent_grads(self, upstream: Any, create_graph: bool) -> list[Any]:
+    def _grad_pairs(self, upstream: Any, create_graph: bool) -> Any:
+        """(parent, gradient contribution) for each parent that requires grad, in order.
+
+        The rule's result is unbroadcast to the parent's shape and cast to its dtype here,
+        and only here. Rules run only for parents that require grad (a matmul by a constant
+        computes one product, not two)."""
         parents = self._parents
+        if not parents:
+            return ()
         rules = RULES[self._op]
         if create_graph:
             if not isinstance(upstream, Tensor):
@@ -547,19 +554,19 @@ class Tensor(Node):
             else:
                 args = (self.data, *[p.data for p in parents], *self._ctx)
         if len(parents) == 1:  # the common case, without the general loop's bookkeeping
-            if not parents[0].requires_grad:
-                return [None]
-            pdata = parents[0].data
+            p = parents[0]
+            if not p.requires_grad:
+                return ()
+            pdata = p.data
             g = rules[0](upstream, *args)
             if g.shape != pdata.shape:
                 g = _unbroadcast(g, pdata.shape)
             if g.dtype != pdata.dtype:
                 g = g.astype(pdata.dtype)
-            return [g]
-        grads: list[Any] = []
+            return ((p, g),)
+        pairs = []
         for i, p in enumerate(parents):
             if not p.requires_grad:
-                grads.append(None)
                 continue
             g = rules[i](upstream, *args)
             pdata = p.data
@@ -567,8 +574,12 @@ class Tensor(Node):
                 g = _unbroadcast(g, pdata.shape)
             if g.dtype != pdata.dtype:
                 g = g.astype(pdata.dtype)
-            grads.append(g)
-        return grads
+            pairs.append((p, g))
+        return pairs
+
+    def _parent_grads(self, upstream: Any, create_graph: bool) -> list[Any]:
+        pairs = iter(self._grad_pairs(upstream, create_graph))
+        return [next(pairs)[1] if p.requires_grad else None for p in self._parents]
 
     def _seed(self, create_graph: bool) -> Any:
         ones = np.ones(self.data.shape, dtype=self.data.dtype)
