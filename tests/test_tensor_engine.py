@@ -571,3 +571,17 @@ def test_float32_second_order_keeps_dtype():
     h = grad(g.sum(), x)
     assert h.dtype == np.float32
     np.testing.assert_allclose(h, [2.0, 2.0])
+
+
+def test_parent_grads_hook_pads_with_none():
+    """The graph protocol: one contribution per parent, None where none is needed."""
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    x = Tensor(np.ones((3,)))
+    out = w @ x
+    contributions = out._parent_grads(np.ones(2), False)
+    assert len(contributions) == 2 and contributions[1] is None
+    np.testing.assert_array_equal(contributions[0], np.ones((2, 3)))
+    sq = w * w  # the same parent twice: two contributions, both counted
+    assert [g.shape for g in sq._parent_grads(np.ones((2, 3)), False)] == [(2, 3), (2, 3)]
+    sq.sum().backward()
+    np.testing.assert_array_equal(w.grad, 2 * np.ones((2, 3)))
