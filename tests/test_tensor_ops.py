@@ -275,40 +275,44 @@ def test_where(data):
 
 # --- second order: every rule differentiated again -----------------------------------------------
 
+# Inputs in [-1, 1]: the objective below squares first derivatives, and where it reaches ~1e4
+# (exp(2 * 2), 0.2 ** -2) central differences lose their last digits to rounding even though
+# the analytic values are right (checked to 15 digits with mpmath for the cases found).
+SMALL = st.floats(-1.0, 1.0)
 SECOND_ORDER = {
     # (linear ops alone have constant gradients: square them so the gradient depends on x)
-    "add": (lambda a, b: (a + b) * (a + b), FINITE, FINITE),
-    "sub": (lambda a, b: (a - b) * (b - a), FINITE, FINITE),
-    "mul": (lambda a, b: a * b, FINITE, FINITE),
-    "div": (lambda a, b: a / b, FINITE, AWAY_FROM_ZERO),
+    "add": (lambda a, b: (a + b) * (a + b), SMALL, SMALL),
+    "sub": (lambda a, b: (a - b) * (b - a), SMALL, SMALL),
+    "mul": (lambda a, b: a * b, SMALL, SMALL),
+    "div": (lambda a, b: a / b, SMALL, AWAY_FROM_ZERO),
     # (bases >= 0.5: with 0.2 ** -2 the objective reaches ~1e4 and central differences lose
     # their digits to rounding, while the analytic value is right)
-    "power": (lambda a, b: a**b, st.floats(0.5, 3.0), FINITE),
+    "power": (lambda a, b: a**b, st.floats(0.5, 3.0), SMALL),
     # (|a b| <= 2.25: with a b near 4 the objective reaches ~2e4, the same rounding limit)
     "pow": (lambda a, b: (a * b) ** 3, st.floats(-1.5, 1.5), st.floats(-1.5, 1.5)),
-    "exp": (lambda a, b: (a * b).exp(), FINITE, FINITE),
-    "log": (lambda a, b: (a * a + b * b + 0.5).log(), FINITE, FINITE),
-    "sqrt": (lambda a, b: (a * a + b * b + 0.5).sqrt(), FINITE, FINITE),
-    "reciprocal": (lambda a, b: (a * a + 1).reciprocal() * b, FINITE, FINITE),
-    "sigmoid": (lambda a, b: (a * b).sigmoid(), FINITE, FINITE),
-    "tanh": (lambda a, b: (a * b).tanh(), FINITE, FINITE),
-    "relu": (lambda a, b: a.relu() * b, OFF_GRID, FINITE),
-    "abs": (lambda a, b: a.abs() * b, OFF_GRID, FINITE),
-    "clip": (lambda a, b: a.clip(-0.5, 0.5) * b, OFF_GRID, FINITE),
+    "exp": (lambda a, b: (a * b).exp(), SMALL, SMALL),
+    "log": (lambda a, b: (a * a + b * b + 0.5).log(), SMALL, SMALL),
+    "sqrt": (lambda a, b: (a * a + b * b + 0.5).sqrt(), SMALL, SMALL),
+    "reciprocal": (lambda a, b: (a * a + 1).reciprocal() * b, SMALL, SMALL),
+    "sigmoid": (lambda a, b: (a * b).sigmoid(), SMALL, SMALL),
+    "tanh": (lambda a, b: (a * b).tanh(), SMALL, SMALL),
+    "relu": (lambda a, b: a.relu() * b, OFF_GRID, SMALL),
+    "abs": (lambda a, b: a.abs() * b, OFF_GRID, SMALL),
+    "clip": (lambda a, b: a.clip(-0.5, 0.5) * b, OFF_GRID, SMALL),
     "maximum": (lambda a, b: maximum(a, b) * a, ON_GRID, OFF_GRID),
-    "where": (lambda a, b: where(a.data > 0, a * b, b * b), OFF_GRID, FINITE),
-    "sum": (lambda a, b: (a * b).sum(axis=-1, keepdims=True) * a, FINITE, FINITE),
-    "mean": (lambda a, b: (a * b).mean() * a, FINITE, FINITE),
-    "max": (lambda a, b: a.max(axis=0) * b, ON_GRID, FINITE),
-    "logsumexp": (lambda a, b: (a * b).logsumexp(axis=-1), FINITE, FINITE),
-    "softmax": (lambda a, b: (a * b).softmax(axis=-1), FINITE, FINITE),
-    "log_softmax": (lambda a, b: (a * b).log_softmax(axis=0), FINITE, FINITE),
+    "where": (lambda a, b: where(a.data > 0, a * b, b * b), OFF_GRID, SMALL),
+    "sum": (lambda a, b: (a * b).sum(axis=-1, keepdims=True) * a, SMALL, SMALL),
+    "mean": (lambda a, b: (a * b).mean() * a, SMALL, SMALL),
+    "max": (lambda a, b: a.max(axis=0) * b, ON_GRID, SMALL),
+    "logsumexp": (lambda a, b: (a * b).logsumexp(axis=-1), SMALL, SMALL),
+    "softmax": (lambda a, b: (a * b).softmax(axis=-1), SMALL, SMALL),
+    "log_softmax": (lambda a, b: (a * b).log_softmax(axis=0), SMALL, SMALL),
     "reshape_T": (lambda a, b: (a.reshape(-1) * b.reshape(-1)).reshape(a.shape).T * a.T,
-                  FINITE, FINITE),
-    "getitem": (lambda a, b: a[[0, 0, 1]] * b[[1, 0, 0]] * a[[0, 0, 1]], FINITE, FINITE),
-    "matmul": (lambda a, b: (a @ b.T) * (a @ b.T), FINITE, FINITE),
+                  SMALL, SMALL),
+    "getitem": (lambda a, b: a[[0, 0, 1]] * b[[1, 0, 0]] * a[[0, 0, 1]], SMALL, SMALL),
+    "matmul": (lambda a, b: (a @ b.T) * (a @ b.T), SMALL, SMALL),
     "concat_stack": (lambda a, b: concat([a * b, a], axis=1) * stack([a, b], 0).sum(0)[:, :1],
-                     FINITE, FINITE),
+                     SMALL, SMALL),
 }
 
 
