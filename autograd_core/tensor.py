@@ -69,6 +69,12 @@ def _masked(g: Any, mask: np.ndarray) -> Any:
     return g * mask
 
 
+def _softmax(x: Any, probs: np.ndarray, axis: int) -> Any:
+    """softmax(x) along axis: the probabilities cached by the forward pass on a plain backward
+    pass, recomputed as a recorded op under create_graph (so it can be differentiated)."""
+    return x.softmax(axis=axis) if isinstance(x, Tensor) else probs
+
+
 def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     """x repeated to ``shape`` (numpy broadcasting), as a new array: its consumers would make
     a full-size array anyway, and filling one is faster than np.broadcast_to's view."""
@@ -247,6 +253,13 @@ RULES: dict[str, Any] = {
     "log_softmax": (lambda g, out, x, axis: g - _exp(out) * g.sum(axis=axis, keepdims=True),),
     # out = x.astype(dtype)   dx = g.astype(x.dtype)
     "astype": (lambda g, out, x: g.astype(x.dtype),),
+    # out = -sum(t log_softmax(x))   dx = g (softmax(x) sum(t) - t)   (t a constant target;
+    #                         fused: the usual classification loss as one node, stable)
+    "cross_entropy": (
+        lambda g, out, x, t, axis, probs: (
+            g * (_softmax(x, probs, axis) * t.sum(axis=axis, keepdims=True) - t)
+        ),
+    ),
     # out = x.reshape(s)      dx = g.reshape(x.shape)
     "reshape": (lambda g, out, x: g.reshape(x.shape),),
     # out = x.transpose(p)    dx = g.transpose(p⁻¹)
@@ -859,6 +872,32 @@ class Tensor(Node):
         shifted = x - x.max(axis=ax, keepdims=True)
         value = shifted - np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
         return _result(value, "log_softmax", (self,), (ax,))
+
+    def cross_entropy(self, target: Any, axis: int = -1) -> Tensor:
+        """-sum(target * log_softmax(self, axis)): the cross-entropy of the target
+        distribution(s) against softmax(self), summed over every entry.
+
+        ``target`` is a constant array of this tensor's shape: one-hot rows scaled by 1/n give
+        the mean loss over n rows (what ``nn.functional.cross_entropy`` passes), soft or
+        smoothed labels work as they are. One fused rule, g (softmax(x) sum(target) - target):
+        the loss of every classifier as a single node instead of three, computed with the max
+        shift so it is exact at any |x|."""
+        x = self.data
+        (ax,) = _normalize_axes(axis, x.ndim, "cross_entropy")
+        t = _data(target)
+        t = np.asarray(t, dtype=x.dtype)
+        if t.shape != x.shape:
+            raise ValueError(
+                f"cross_entropy: target has shape {t.shape}, logits have shape {x.shape}; "
+                "they must match"
+            )
+        shifted = x - x.max(axis=ax, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=ax, keepdims=True)
+        log_probs = shifted - np.log(total)
+        value = -np.vdot(t, log_probs)  # vdot flattens: one pass, no temporary product
+        return _result(np.asarray(value, dtype=x.dtype), "cross_entropy", (self,),
+                       (t, ax, e / total))
 
     # --- shapes --------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:

@@ -175,6 +175,28 @@ def test_softmax_family(method, x, data):
     check_grad(lambda t: getattr(t, method)(axis=axis), [leaf(x)])
 
 
+@given(x=arrays(NONEMPTY, st.floats(-5, 5)), data=st.data())
+def test_cross_entropy(x, data):
+    axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    target = data.draw(arrays(x.shape, st.floats(0, 1)))  # soft targets, rows need not sum to 1
+    check_grad(lambda t: t.cross_entropy(target, axis=axis), [leaf(x)])
+    # the fused rule is the composition it replaces
+    fused = leaf(x).cross_entropy(target, axis=axis).item()
+    composed = -(leaf(x).log_softmax(axis=axis) * target).sum().item()
+    assert fused == pytest.approx(composed, rel=1e-12, abs=1e-12)
+
+
+def test_cross_entropy_is_exact_at_1e4_and_checks_the_target_shape():
+    x = Tensor(np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]]), requires_grad=True)
+    target = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]) / 2
+    loss = x.cross_entropy(target)  # pytest runs with warnings as errors: none may appear
+    loss.backward()
+    assert loss.item() == pytest.approx((2e4 + np.log(3)) / 2, rel=1e-15)
+    np.testing.assert_allclose(x.grad, [[0.5, -0.5, 0.0], [1 / 6 - 0.5, 1 / 6, 1 / 6]])
+    with pytest.raises(ValueError, match=r"target has shape \(3,\), logits have shape \(2, 3\)"):
+        x.cross_entropy(np.ones(3))
+
+
 # --- shapes and indexing -------------------------------------------------------------------------
 
 
@@ -307,6 +329,8 @@ SECOND_ORDER = {
     "logsumexp": (lambda a, b: (a * b).logsumexp(axis=-1), SMALL, SMALL),
     "softmax": (lambda a, b: (a * b).softmax(axis=-1), SMALL, SMALL),
     "log_softmax": (lambda a, b: (a * b).log_softmax(axis=0), SMALL, SMALL),
+    "cross_entropy": (lambda a, b: (a * b).cross_entropy(np.array([[0.2, 0.8], [1.0, 0.0]])),
+                      SMALL, SMALL),
     "reshape_T": (lambda a, b: (a.reshape(-1) * b.reshape(-1)).reshape(a.shape).T * a.T,
                   SMALL, SMALL),
     "getitem": (lambda a, b: a[[0, 0, 1]] * b[[1, 0, 0]] * a[[0, 0, 1]], SMALL, SMALL),
