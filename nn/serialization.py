@@ -30,6 +30,10 @@ def save(model: Any, path: str | os.PathLike) -> None:
         raise ValueError(f"a parameter may not be called {_FORMAT_KEY}")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp creates the file private (0600); give it the mode a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **{_FORMAT_KEY: np.array(_FORMAT)}, **state)
             f.flush()

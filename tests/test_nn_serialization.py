@@ -19,6 +19,16 @@ def test_round_trip(tmp_path):
     assert sorted(f.name for f in tmp_path.iterdir()) == ["model.npz"]  # no temp file left
 
 
+def test_saved_file_gets_the_mode_of_a_plain_open(tmp_path):
+    import os
+
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    path = tmp_path / "model.npz"
+    nn.save(nn.Linear(2, 2, seed=0), path)
+    assert os.stat(path).st_mode & 0o777 == os.stat(plain).st_mode & 0o777
+
+
 def test_overwrite_and_exact_name(tmp_path):
     path = tmp_path / "weights.bin"
     nn.save(nn.Linear(2, 2, seed=0), path)
