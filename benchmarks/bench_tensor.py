@@ -27,6 +27,9 @@ import numpy as np  # noqa: E402
 
 from autograd_core import Tensor  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_nn import _limit_blas_threads  # noqa: E402
+
 CHAIN = 1000
 
 
@@ -170,6 +173,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args(argv)
+    # One BLAS thread for every contender: on a busy 2-core VM a threaded 128x784 product
+    # swings by 100x from call to call (see bench_nn).
+    print(_limit_blas_threads(1))
     chain_reps = 7 if args.quick else 31
     mlp_reps = 50 if args.quick else 500
     results: dict[str, float] = {}
