@@ -33,21 +33,31 @@ from bench_nn import _limit_blas_threads  # noqa: E402
 CHAIN = 1000
 
 
-def _median_time(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` runs (after one warm-up), in seconds."""
-    fn()
-    times = []
+def _median_times(fns: list[Callable[[], object]], repeats: int, warmup: int = 1) -> list[float]:
+    """Median wall time in seconds of each of ``fns`` over ``repeats`` rounds, after
+    ``warmup`` untimed rounds. Within a round the functions run one after the other, so drifts
+    in machine load hit all of them alike; the cycle collector is paused while timing."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
         for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
+            for fn, fn_times in zip(fns, times):
+                t0 = time.perf_counter()
+                fn()
+                fn_times.append(time.perf_counter() - t0)
     finally:
         if gc_was_enabled:
             gc.enable()
-    return statistics.median(times)
+    return [statistics.median(t) for t in times]
+
+
+def _median_time(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs (after one warm-up), in seconds."""
+    return _median_times([fn], repeats)[0]
 
 
 # --- 1. per-op overhead ----------------------------------------------------------------------
@@ -215,25 +225,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     assert abs(loss_ref - loss_eng) <= 1e-5 * abs(loss_ref), (loss_ref, loss_eng)
     for a, b in zip(grads_ref, grads_eng):
         assert b.dtype == np.float32 and np.allclose(a, b, rtol=1e-4, atol=1e-6)
-    # Alternate the two step by step, so that drifts in machine load hit both alike.
-    for _ in range(10):
-        ref(), eng()
-    t_ref, t_eng = [], []
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(mlp_reps):
-            t0 = time.perf_counter()
-            ref()
-            t1 = time.perf_counter()
-            eng()
-            t_eng.append(time.perf_counter() - t1)
-            t_ref.append(t1 - t0)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    results["mlp_numpy_ms"] = statistics.median(t_ref) * 1e3
-    results["mlp_ours_ms"] = statistics.median(t_eng) * 1e3
+    t_ref, t_eng = _median_times([ref, eng], mlp_reps, warmup=10)
+    results["mlp_numpy_ms"] = t_ref * 1e3
+    results["mlp_ours_ms"] = t_eng * 1e3
     results["mlp_ratio"] = results["mlp_ours_ms"] / results["mlp_numpy_ms"]
     print(f"   hand-written numpy: {results['mlp_numpy_ms']:7.3f} ms")
     print(f"   autograd_core:      {results['mlp_ours_ms']:7.3f} ms")
