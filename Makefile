@@ -31,7 +31,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)
-	$(PY) -m ruff check autograd_core nn tests benchmarks
+	$(PY) -m ruff check .
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
