@@ -386,6 +386,12 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _first_entry(x: np.ndarray, bad: np.ndarray) -> str:
+    """'got V at index I' for the first entry where ``bad`` holds (for domain errors)."""
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"got {float(x[index])!r} at index {index}"
+
+
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
@@ -726,10 +732,14 @@ class Tensor(Node):
             x = self.data
             if not n.is_integer() and (x < 0).any():
                 raise ValueError(
-                    f"pow: a negative base to the power {n!r} has no real value"
+                    f"pow: a negative base to the power {n!r} has no real value, "
+                    f"{_first_entry(x, x < 0)}"
                 )
             if n < 0 and (x == 0).any():
-                raise ZeroDivisionError(f"pow: 0.0 ** {n!r} is undefined (division by zero)")
+                raise ZeroDivisionError(
+                    f"pow: 0.0 ** {n!r} is undefined (division by zero), "
+                    f"{_first_entry(x, x == 0)}"
+                )
             return _result(x**n, "pow", (self,), (n,))
         b = _operand(exponent, self)
         return _power(self, b)
@@ -765,22 +775,23 @@ class Tensor(Node):
         """ln(x), defined for x > 0 (ValueError naming the op otherwise)."""
         x = self.data
         if x.size and x.min() <= 0:
-            bad = x[x <= 0].reshape(-1)[0]
-            raise ValueError(f"log: defined only for x > 0, got an entry {bad!r}")
+            raise ValueError(f"log: defined only for x > 0, {_first_entry(x, x <= 0)}")
         return _result(np.log(x), "log", (self,))
 
     def sqrt(self) -> Tensor:
         """sqrt(x), defined for x >= 0 (ValueError naming the op otherwise)."""
         x = self.data
         if x.size and x.min() < 0:
-            raise ValueError(f"sqrt: defined only for x >= 0, got an entry {x.min()!r}")
+            raise ValueError(f"sqrt: defined only for x >= 0, {_first_entry(x, x < 0)}")
         return _result(np.sqrt(x), "sqrt", (self,))
 
     def reciprocal(self) -> Tensor:
         """1/x (ZeroDivisionError if any entry is 0)."""
         x = self.data
         if (x == 0).any():
-            raise ZeroDivisionError("reciprocal: 1/x is undefined at x = 0")
+            raise ZeroDivisionError(
+                f"reciprocal: 1/x is undefined at x = 0, {_first_entry(x, x == 0)}"
+            )
         return _result(1.0 / x, "reciprocal", (self,))
 
     def abs(self) -> Tensor:
@@ -948,13 +959,20 @@ def _power(a: Tensor, b: Tensor) -> Tensor:
         shape = np.broadcast_shapes(ad.shape, bd.shape)
     except ValueError:
         raise _broadcast_error("pow", a, b) from None
-    negative = ad < 0
-    if negative.any():
-        exponents = np.broadcast_to(bd, shape)[np.broadcast_to(negative, shape)]
-        if (exponents % 1 != 0).any():
-            raise ValueError("pow: a negative base to a non-integer power has no real value")
-    if (bd < 0).any() and ((ad == 0) & (bd < 0)).any():
-        raise ZeroDivisionError("pow: 0.0 to a negative power is undefined (division by zero)")
+    if (ad < 0).any() or ((ad == 0).any() and (bd < 0).any()):
+        abad, bbad = np.broadcast_to(ad, shape), np.broadcast_to(bd, shape)
+        bad = (abad < 0) & (bbad % 1 != 0)
+        if bad.any():
+            raise ValueError(
+                "pow: a negative base to a non-integer power has no real value, "
+                f"base {_first_entry(abad, bad)}"
+            )
+        bad = (abad == 0) & (bbad < 0)
+        if bad.any():
+            raise ZeroDivisionError(
+                "pow: 0.0 to a negative power is undefined (division by zero), "
+                f"exponent {_first_entry(bbad, bad)}"
+            )
     return _result(ad**bd, "power", (a, b))
 
 

@@ -226,8 +226,14 @@ def test_matmul_errors_name_inner_dimensions():
 
 
 def test_domain_and_type_errors():
-    with pytest.raises(ValueError, match="log: defined only for x > 0"):
+    with pytest.raises(ValueError, match=r"log: defined only for x > 0, got -2.0 at index \(1,\)"):
         Tensor([1.0, -2.0]).log()
+    with pytest.raises(ValueError, match=r"sqrt: .* got -3.0 at index \(1, 0\)"):
+        Tensor([[1.0, 2.0], [-3.0, -4.0]]).sqrt()
+    with pytest.raises(ZeroDivisionError, match=r"reciprocal: .* at index \(2,\)"):
+        Tensor([1.0, 2.0, 0.0]).reciprocal()
+    with pytest.raises(ValueError, match=r"pow: .* base got -1.0 at index \(0, 1\)"):
+        Tensor([[1.0, -1.0], [2.0, -1.0]]) ** Tensor([2.0, 0.5])
     with pytest.raises(ValueError, match="log"):
         Tensor([0.0]).log()
     with pytest.raises(ValueError, match="sqrt"):
