@@ -189,6 +189,42 @@ class Scalar(Node):
             (b, upstream * rules[1](*args) if b.requires_grad else None),
         )
 
+    def _push_parents(self, push: Any, visited: set[Node]) -> None:
+        a = self._a
+        if a is not None:
+            if a.requires_grad and a not in visited:
+                push(a)
+            b = self._b
+            if b is not None and b.requires_grad and b not in visited:
+                push(b)
+
+    def _send_grads(
+        self, upstream: Any, grads: dict[Node, Any], create_graph: bool, on_edge: Any
+    ) -> None:
+        # Node._send_grads without the pairs: no tuple is built, the rule is called with
+        # floats directly. Tracing and create_graph take the general path.
+        a = self._a
+        if a is None:
+            return
+        if create_graph or on_edge is not None:
+            return Node._send_grads(self, upstream, grads, create_graph, on_edge)
+        rules = RULES[self._op]
+        b = self._b
+        if b is None:
+            g = upstream * rules[0](self.data, a.data, *self._ctx)
+            previous = grads.get(a)
+            grads[a] = g if previous is None else previous + g
+            return
+        x, y = a.data, b.data
+        if a.requires_grad:
+            g = upstream * rules[0](self.data, x, y)
+            previous = grads.get(a)
+            grads[a] = g if previous is None else previous + g
+        if b.requires_grad:
+            g = upstream * rules[1](self.data, x, y)
+            previous = grads.get(b)
+            grads[b] = g if previous is None else previous + g
+
     def _parent_grads(self, upstream: Any, create_graph: bool) -> list[Any]:
         return [g for _, g in self._grad_pairs(upstream, create_graph)]
 

@@ -12,7 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from autograd_core import Scalar, enable_grad, grad, no_grad
-from autograd_core.graph import toposort
+from autograd_core.graph import Node, backprop, toposort
 from autograd_core.scalar import RULES
 from autograd_core.testing import check_grad, expressions, numerical_grad, scalars
 
@@ -73,6 +73,24 @@ def test_binary_op_matches_central_differences(name: str, data: st.DataObject) -
 @given(expr=expressions(max_inputs=4, max_steps=12))
 def test_random_expression_dags_match_central_differences(expr) -> None:
     check_grad(expr, [Scalar(v) for v in expr.inputs], rtol=1e-5, atol=1e-7)
+
+
+@given(expr=expressions(max_inputs=4, max_steps=12))
+def test_scalar_fast_paths_agree_exactly_with_the_general_graph_machinery(expr) -> None:
+    # Scalar overrides _push_parents and _send_grads to build no tuples; Node's general
+    # versions (taken when tracing or with create_graph) must give the same order and
+    # bit-identical gradients.
+    out = expr(*[Scalar(v) for v in expr.inputs])
+    assume(out.requires_grad)
+    fast_order, fast = toposort(out), backprop(out, 1.0)
+    general = backprop(out, 1.0, on_edge=lambda *edge: None)
+    assert general == fast
+    original = Scalar._push_parents
+    try:
+        Scalar._push_parents = Node._push_parents  # type: ignore[method-assign]
+        assert toposort(out) == fast_order
+    finally:
+        Scalar._push_parents = original  # type: ignore[method-assign]
 
 
 @given(x=scalars(-2, 2))
