@@ -78,7 +78,7 @@ class Node:
         _ctx: the op's non-differentiable parameters, passed to its rules after the inputs.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_parents", "_op", "_ctx")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_ctx")
 
     #: op name -> one derivative rule per input; each engine sets its own table.
     _rules: dict[str, tuple[Any, ...]] = {}

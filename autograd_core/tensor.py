@@ -443,7 +443,7 @@ class Tensor(Node):
     ``.grad`` of every Tensor that ``t`` depends on; gradients accumulate across calls.
     """
 
-    __slots__ = ()
+    __slots__ = ("_parents",)
     _rules = RULES
     # ndarray (op) Tensor must reach Tensor's reflected operator, not numpy's ufunc machinery.
     __array_ufunc__ = None
