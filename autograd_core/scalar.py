@@ -100,6 +100,7 @@ def _const(x: Any) -> Scalar:
     c._a = c._b = None
     c._op = ""
     c._ctx = ()
+    c._acc = None
     c.name = None
     return c
 
@@ -111,6 +112,7 @@ def _result(value: float, op: str, a: Scalar, b: Scalar | None = None, ctx: tupl
     out.grad = 0.0
     out._op = op
     out._ctx = ctx
+    out._acc = None
     out.name = None
     if _grad_mode.enabled and (a.requires_grad or (b is not None and b.requires_grad)):
         out.requires_grad = True
@@ -154,6 +156,7 @@ class Scalar(Node):
         self._a = self._b = None
         self._op = ""
         self._ctx = ()
+        self._acc = None
         self.name = name
 
     def __repr__(self) -> str:
@@ -198,32 +201,26 @@ class Scalar(Node):
             if b is not None and b.requires_grad and b not in visited:
                 push(b)
 
-    def _send_grads(
-        self, upstream: Any, grads: dict[Node, Any], create_graph: bool, on_edge: Any
-    ) -> None:
+    def _send_grads(self, create_graph: bool, on_edge: Any) -> None:
         # Node._send_grads without the pairs: no tuple is built, the rule is called with
         # floats directly. Tracing and create_graph take the general path.
         a = self._a
         if a is None:
             return
         if create_graph or on_edge is not None:
-            return Node._send_grads(self, upstream, grads, create_graph, on_edge)
-        rules = RULES[self._op]
-        b = self._b
+            return Node._send_grads(self, create_graph, on_edge)
+        upstream, rules, b = self._acc, RULES[self._op], self._b
         if b is None:
             g = upstream * rules[0](self.data, a.data, *self._ctx)
-            previous = grads.get(a)
-            grads[a] = g if previous is None else previous + g
+            a._acc = g if a._acc is None else a._acc + g
             return
         x, y = a.data, b.data
         if a.requires_grad:
             g = upstream * rules[0](self.data, x, y)
-            previous = grads.get(a)
-            grads[a] = g if previous is None else previous + g
+            a._acc = g if a._acc is None else a._acc + g
         if b.requires_grad:
             g = upstream * rules[1](self.data, x, y)
-            previous = grads.get(b)
-            grads[b] = g if previous is None else previous + g
+            b._acc = g if b._acc is None else b._acc + g
 
     def _parent_grads(self, upstream: Any, create_graph: bool) -> list[Any]:
         return [g for _, g in self._grad_pairs(upstream, create_graph)]
@@ -235,9 +232,10 @@ class Scalar(Node):
         return _const(0.0) if create_graph else 0.0
 
     @classmethod
-    def _accumulate_grads(cls, grads: dict[Node, Any]) -> None:
-        for node, g in grads.items():
-            node.grad += g
+    def _accumulate_grads(cls, nodes: list[Node]) -> None:
+        for node in nodes:
+            if node._acc is not None:
+                node.grad += node._acc
 
     def _accumulate_grad(self, g: Any, stored: set[int]) -> None:
         self.grad += g

@@ -296,6 +296,7 @@ def _result(value: Any, op: str, parents: tuple, ctx: tuple = ()) -> Tensor:
     out.grad = None
     out._op = op
     out._ctx = ctx
+    out._acc = None
     out.name = None
     if _grad_mode.enabled:
         for p in parents:
@@ -316,6 +317,7 @@ def _const(value: np.ndarray) -> Tensor:
     c._parents = ()
     c._op = ""
     c._ctx = ()
+    c._acc = None
     c.name = None
     return c
 
@@ -471,6 +473,7 @@ class Tensor(Node):
         self._parents = ()
         self._op = ""
         self._ctx = ()
+        self._acc = None
         self.name = name
 
     # --- attributes ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -170,6 +171,62 @@ def test_grad_does_not_touch_dot_grad_and_returns_zero_for_unused_input() -> Non
 
 
 # --- accumulation, deep graphs, no_grad -----------------------------------------------------
+
+def _in_sweep_slots_are_clear(root: Scalar) -> bool:
+    return all(node._acc is None for node in toposort(root))
+
+
+def test_an_error_in_the_middle_of_a_sweep_leaves_no_partial_gradients_behind() -> None:
+    a, b = Scalar(2.0), Scalar(3.0)
+    e = (a + b) * (b + 1)
+
+    def fail(*edge: object) -> None:
+        raise KeyError("stop")
+
+    with pytest.raises(KeyError):
+        backprop(e, 1.0, on_edge=fail)
+    assert _in_sweep_slots_are_clear(e)
+    e.backward()
+    assert (a.grad, b.grad) == (4.0, 9.0)
+
+
+def test_backward_inside_a_sweep_is_refused_not_silently_wrong() -> None:
+    a = Scalar(2.0)
+    e = a * a
+
+    def nested(*edge: object) -> None:
+        e.backward()
+
+    with pytest.raises(RuntimeError, match="inside a backward sweep"):
+        backprop(e, 1.0, on_edge=nested)
+    assert _in_sweep_slots_are_clear(e)
+
+
+def test_threads_backpropagating_into_shared_leaves_get_exact_totals() -> None:
+    # the sweeps keep partial sums on the nodes, so concurrent sweeps must not interleave
+    w = [Scalar(0.5 + 0.01 * i) for i in range(20)]
+
+    def work(seed: int) -> None:
+        for step in range(60):
+            x = [Scalar(float(seed + step + i)) for i in range(20)]
+            loss = sum(wi * xi for wi, xi in zip(w, x)) * 1.0
+            for _ in range(20):
+                loss = loss * 1.0 + 0.0
+            loss.backward()
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(previous)
+    for i, wi in enumerate(w):
+        assert wi.grad == sum(float(k + step + i) for k in range(4) for step in range(60))
+
 
 def test_backward_twice_gives_exactly_twice_the_gradients() -> None:
     a, b = Scalar(2.0), Scalar(1.0)
