@@ -91,9 +91,12 @@ def _check_real(x: Any, what: str) -> float:
     return float(x)
 
 
+_new = object.__new__  # nodes are built by slot assignment, skipping __init__'s checks
+
+
 def _const(x: Any) -> Scalar:
     """A number on the other side of an operator becomes a constant node (no gradient)."""
-    c = Scalar.__new__(Scalar)
+    c = _new(Scalar)
     c.data = float(x)
     c.grad = 0.0
     c.requires_grad = False
@@ -107,7 +110,7 @@ def _const(x: Any) -> Scalar:
 
 def _result(value: float, op: str, a: Scalar, b: Scalar | None = None, ctx: tuple = ()) -> Scalar:
     """The node for ``op(a[, b])``; it records its parents only if a gradient can flow."""
-    out = Scalar.__new__(Scalar)
+    out = _new(Scalar)
     out.data = value
     out.grad = 0.0
     out._op = op
