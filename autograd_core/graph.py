@@ -22,48 +22,52 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 __all__ = ["Node", "toposort", "backprop", "grad", "no_grad", "enable_grad", "is_grad_enabled"]
 
 
-class _GradMode(threading.local):
-    enabled = True
-    sweeping = False  # inside a backward sweep (a nested one would clobber the _acc slots)
-
-
-_grad_mode = _GradMode()
+# The threads currently inside no_grad(). Almost always empty, so the check every op makes
+# is the truth test of a global; a threading.local flag cost each Scalar op ~300 instructions
+# of dictionary lookups.
+_no_grad_threads: set[int] = set()
 
 
 def is_grad_enabled() -> bool:
     """True unless inside a ``no_grad()`` block of the current thread."""
-    return _grad_mode.enabled
+    return not _no_grad_threads or threading.get_ident() not in _no_grad_threads
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _grad_enabled(enabled: bool) -> Iterator[None]:
+    thread = threading.get_ident()
+    was_enabled = thread not in _no_grad_threads
+    (_no_grad_threads.discard if enabled else _no_grad_threads.add)(thread)
+    try:
+        yield
+    finally:
+        (_no_grad_threads.discard if was_enabled else _no_grad_threads.add)(thread)
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Context manager: ops inside it record no graph (their results are constants).
 
-    Thread-local, so one thread evaluating a model does not switch off recording in another.
+    Per thread, so one thread evaluating a model does not switch off recording in another.
     """
-    previous = _grad_mode.enabled
-    _grad_mode.enabled = False
-    try:
-        yield
-    finally:
-        _grad_mode.enabled = previous
+    return _grad_enabled(False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> AbstractContextManager[None]:
     """Context manager: switch recording back on inside a ``no_grad()`` block."""
-    previous = _grad_mode.enabled
-    _grad_mode.enabled = True
-    try:
-        yield
-    finally:
-        _grad_mode.enabled = previous
+    return _grad_enabled(True)
+
+
+class _ThreadState(threading.local):
+    sweeping = False  # inside a backward sweep (a nested one would clobber the _acc slots)
+
+
+_thread_state = _ThreadState()
 
 
 class Node:
@@ -214,11 +218,11 @@ def _sweep(
     topological order; a node reached along several paths receives the sum (``+``) of the
     contributions.
     """
-    if _grad_mode.sweeping:
+    if _thread_state.sweeping:
         raise RuntimeError("backward() or grad() inside a backward sweep is not supported")
     order = toposort(root)
     with _sweep_lock:
-        _grad_mode.sweeping = True
+        _thread_state.sweeping = True
         try:
             root._acc = seed
             for node in reversed(order):
@@ -228,7 +232,7 @@ def _sweep(
         finally:
             for node in order:
                 node._acc = None
-            _grad_mode.sweeping = False
+            _thread_state.sweeping = False
 
 
 def backprop(

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, _grad_mode
+from .graph import Node, _no_grad_threads, is_grad_enabled
 
 __all__ = ["Scalar", "RULES"]
 
@@ -117,7 +117,9 @@ def _result(value: float, op: str, a: Scalar, b: Scalar | None = None, ctx: tupl
     out._ctx = ctx
     out._acc = None
     out.name = None
-    if _grad_mode.enabled and (a.requires_grad or (b is not None and b.requires_grad)):
+    if (a.requires_grad or (b is not None and b.requires_grad)) and (
+        not _no_grad_threads or is_grad_enabled()
+    ):
         out.requires_grad = True
         out._a = a
         out._b = b

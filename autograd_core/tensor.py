@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, _grad_mode
+from .graph import Node, _no_grad_threads, is_grad_enabled
 
 __all__ = ["Tensor", "RULES", "concat", "stack", "where", "maximum"]
 
@@ -298,7 +298,7 @@ def _result(value: Any, op: str, parents: tuple, ctx: tuple = ()) -> Tensor:
     out._ctx = ctx
     out._acc = None
     out.name = None
-    if _grad_mode.enabled:
+    if not _no_grad_threads or is_grad_enabled():
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograd_core import Scalar, enable_grad, grad, no_grad
+from autograd_core import Scalar, enable_grad, grad, is_grad_enabled, no_grad
 from autograd_core.graph import Node, backprop, toposort
 from autograd_core.scalar import RULES
 from autograd_core.testing import check_grad, expressions, numerical_grad, scalars
@@ -277,6 +277,26 @@ def test_no_grad_records_nothing_and_constants_do_not_require_grad() -> None:
     assert not c.requires_grad
     with pytest.raises(RuntimeError, match="does not require grad"):
         c.backward()
+
+
+def test_no_grad_nests_restores_after_errors_and_is_per_thread() -> None:
+    a = Scalar(2.0)
+    with no_grad():
+        with enable_grad():
+            assert is_grad_enabled() and (a * a).requires_grad
+            with no_grad():
+                assert not (a * a).requires_grad
+            assert (a * a).requires_grad
+        assert not is_grad_enabled() and not (a * a).requires_grad
+        seen_in_other_thread = []
+        other = threading.Thread(target=lambda: seen_in_other_thread.append((a * a).requires_grad))
+        other.start()
+        other.join()
+        assert seen_in_other_thread == [True]
+    assert is_grad_enabled()
+    with pytest.raises(KeyError), no_grad():
+        raise KeyError("x")
+    assert is_grad_enabled() and (a * a).requires_grad
 
 
 def test_graph_is_freed_by_reference_counting() -> None:
