@@ -83,8 +83,8 @@ class Node:
         _ctx: the op's non-differentiable parameters, passed to its rules after the inputs.
         _acc: d(root)/d(this node) summed so far while a backward sweep runs; None between
             sweeps. Keeping it on the node (micrograd keeps it in ``.grad``) rather than in a
-            dict keyed by node halved the sweep's time; keeping it out of ``.grad`` lets
-            ``.grad`` receive only finished gradients.
+            dict keyed by node cut ``backward()`` on the micrograd demo by about a quarter;
+            keeping it out of ``.grad`` lets ``.grad`` receive only finished gradients.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_ctx", "_acc")
