@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["Node", "toposort", "backprop", "grad", "no_grad", "enable_grad", "is_grad_enabled"]
 
@@ -167,8 +167,8 @@ class Node:
                 "backward() on a value that does not require grad: it was computed from "
                 "constants only, or inside no_grad()"
             )
-        with _sweep(self, self._seed(False) if grad is None else grad) as order:
-            type(self)._accumulate_grads(order)
+        seed = self._seed(False) if grad is None else grad
+        _sweep(self, seed, False, None, type(self)._accumulate_grads)
 
 
 _EXPANDED = object()  # stack marker: the node below it has had all its parents pushed
@@ -200,19 +200,20 @@ def toposort(root: Node) -> list[Node]:
     return order
 
 
+_T = TypeVar("_T")
 _sweep_lock = threading.Lock()  # the _acc slots are shared: one sweep at a time
 
 
-@contextmanager
 def _sweep(
     root: Node,
     seed: Any,
-    create_graph: bool = False,
-    on_edge: Callable[[Node, Node, Any, Any], None] | None = None,
-) -> Iterator[list[Node]]:
-    """Reverse-mode sweep. Inside the ``with`` block, every node of the returned list (the
-    nodes under ``root`` that require grad) holds d(root)/d(node) in ``_acc`` (None if no
-    path carries a gradient); the block's exit clears them, even after an error.
+    create_graph: bool,
+    on_edge: Callable[[Node, Node, Any, Any], None] | None,
+    read: Callable[[list[Node]], _T],
+) -> _T:
+    """Reverse-mode sweep, then ``read(order)``: while ``read`` runs, every node of ``order``
+    (the nodes under ``root`` that require grad) holds d(root)/d(node) in ``_acc`` (None if
+    no path carries a gradient). The slots are cleared afterwards, even after an error.
 
     Each node's gradient is complete before it is used, because nodes are visited in reverse
     topological order; a node reached along several paths receives the sum (``+``) of the
@@ -228,7 +229,7 @@ def _sweep(
             for node in reversed(order):
                 if node._acc is not None:
                     node._send_grads(create_graph, on_edge)
-            yield order
+            return read(order)
         finally:
             for node in order:
                 node._acc = None
@@ -249,8 +250,10 @@ def backprop(
     given, is told of every ``+=`` as it happens (``viz.trace`` records the staged-backprop
     table with it).
     """
-    with _sweep(root, seed, create_graph, on_edge) as order:
-        return {node: node._acc for node in order if node._acc is not None}
+    return _sweep(
+        root, seed, create_graph, on_edge,
+        lambda order: {node: node._acc for node in order if node._acc is not None},
+    )
 
 
 def grad(
@@ -272,10 +275,9 @@ def grad(
         raise TypeError(f"grad(): output is {type(output).__name__}, not a Scalar or Tensor")
     if not output.requires_grad:
         raise RuntimeError("grad(): the output does not require grad (no input reaches it)")
+    def read(_: list[Node]) -> list[Any]:
+        return [x._zero_grad_like(create_graph) if x._acc is None else x._acc for x in input_list]
+
     with enable_grad() if create_graph else nullcontext():
-        with _sweep(output, output._seed(create_graph), create_graph) as _:
-            results = [
-                x._zero_grad_like(create_graph) if x._acc is None else x._acc
-                for x in input_list
-            ]
+        results = _sweep(output, output._seed(create_graph), create_graph, None, read)
     return results[0] if single else results
