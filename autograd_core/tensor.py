@@ -503,7 +503,7 @@ class Tensor(Node):
         return bool(self.data)
 
     # Comparisons give constant boolean arrays (masks), never graph nodes. ``==`` is left as
-    # identity: nodes are dictionary keys in the backward pass.
+    # identity: nodes are set members in toposort and dictionary keys in backprop()'s result.
     def __lt__(self, other: Any) -> np.ndarray:
         return self.data < _data(other)
 
