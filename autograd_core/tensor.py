@@ -27,7 +27,8 @@ parents only when grad mode is on and some parent requires grad.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -372,6 +373,15 @@ def _broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError:
     )
 
 
+def _elementwise(op: str, fn: Callable[[Any, Any], Any], a: Tensor, b: Tensor) -> Tensor:
+    """``fn(a, b)`` on the arrays as a recorded node; a shape error names both shapes."""
+    try:
+        value = fn(a.data, b.data)
+    except ValueError:
+        raise _broadcast_error(op, a, b) from None
+    return _result(value, op, (a, b))
+
+
 def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
@@ -654,69 +664,29 @@ class Tensor(Node):
 
     # --- arithmetic ----------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
-        o = other if isinstance(other, Tensor) else _operand(other, self)
-        try:
-            value = self.data + o.data
-        except ValueError:
-            raise _broadcast_error("add", self, o) from None
-        return _result(value, "add", (self, o))
+        return _elementwise("add", operator.add, self, _operand(other, self))
 
     def __radd__(self, other: Any) -> Tensor:
-        o = _operand(other, self)
-        try:
-            value = o.data + self.data
-        except ValueError:
-            raise _broadcast_error("add", o, self) from None
-        return _result(value, "add", (o, self))
+        return _elementwise("add", operator.add, _operand(other, self), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        o = other if isinstance(other, Tensor) else _operand(other, self)
-        try:
-            value = self.data - o.data
-        except ValueError:
-            raise _broadcast_error("sub", self, o) from None
-        return _result(value, "sub", (self, o))
+        return _elementwise("sub", operator.sub, self, _operand(other, self))
 
     def __rsub__(self, other: Any) -> Tensor:
-        o = _operand(other, self)
-        try:
-            value = o.data - self.data
-        except ValueError:
-            raise _broadcast_error("sub", o, self) from None
-        return _result(value, "sub", (o, self))
+        return _elementwise("sub", operator.sub, _operand(other, self), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        o = other if isinstance(other, Tensor) else _operand(other, self)
-        try:
-            value = self.data * o.data
-        except ValueError:
-            raise _broadcast_error("mul", self, o) from None
-        return _result(value, "mul", (self, o))
+        return _elementwise("mul", operator.mul, self, _operand(other, self))
 
     def __rmul__(self, other: Any) -> Tensor:
-        o = _operand(other, self)
-        try:
-            value = o.data * self.data
-        except ValueError:
-            raise _broadcast_error("mul", o, self) from None
-        return _result(value, "mul", (o, self))
+        return _elementwise("mul", operator.mul, _operand(other, self), self)
 
     def __truediv__(self, other: Any) -> Tensor:
         """a / b. Division by zero follows numpy (inf or nan, with numpy's warning)."""
-        o = other if isinstance(other, Tensor) else _operand(other, self)
-        try:
-            value = self.data / o.data
-        except ValueError:
-            raise _broadcast_error("div", self, o) from None
-        return _result(value, "div", (self, o))
+        return _elementwise("div", operator.truediv, self, _operand(other, self))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        o = _operand(other, self)
-        try:
-            value = o.data / self.data
-        except ValueError:
-            raise _broadcast_error("div", o, self) from None
-        return _result(value, "div", (o, self))
+        return _elementwise("div", operator.truediv, _operand(other, self), self)
 
     def __neg__(self) -> Tensor:
         return _result(-self.data, "neg", (self,))
