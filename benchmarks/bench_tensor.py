@@ -197,18 +197,17 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ours = per_op(_median_time(chain_ours(x0), chain_reps))
     results["chain_ours_us"] = ours
     print(f"   autograd_core Tensor (fwd+bwd): {ours:7.2f} us/op")
-    hips = chain_hips(x0)
-    if hips is not None:
-        results["chain_hips_us"] = per_op(_median_time(hips, chain_reps))
-        print(f"   HIPS autograd        (fwd+bwd): {results['chain_hips_us']:7.2f} us/op")
-    else:
-        print("   HIPS autograd: not installed")
-    torch_run = chain_torch(x0)
-    if torch_run is not None:
-        results["chain_torch_us"] = per_op(_median_time(torch_run, chain_reps))
-        print(f"   PyTorch CPU          (fwd+bwd): {results['chain_torch_us']:7.2f} us/op")
-    else:
-        print("   PyTorch: not installed (pip install torch==2.13.0)")
+    optional = [  # (results key, label, chain builder, install hint)
+        ("chain_hips_us", "HIPS autograd", chain_hips, "pip install autograd==1.9.1"),
+        ("chain_torch_us", "PyTorch CPU", chain_torch, "pip install torch==2.13.0"),
+    ]
+    for key, label, build, install in optional:
+        run = build(x0)
+        if run is None:
+            print(f"   {label}: not installed ({install})")
+            continue
+        results[key] = per_op(_median_time(run, chain_reps))
+        print(f"   {label:<20} (fwd+bwd): {results[key]:7.2f} us/op")
     results["chain_numpy_us"] = per_op(_median_time(chain_numpy(x0), chain_reps))
     print(f"   plain numpy          (fwd only): {results['chain_numpy_us']:7.2f} us/op")
     if "chain_torch_us" in results:
