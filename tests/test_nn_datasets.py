@@ -1,4 +1,4 @@
-"""nn.datasets: the IDX reader on small files written here, loaders, toy sets."""
+"""nn.datasets: the IDX reader on small files (written by helpers.py), loaders, toy sets."""
 
 from __future__ import annotations
 
@@ -21,28 +21,7 @@ from nn.datasets import (
     train_test_split,
 )
 
-
-def idx_bytes(array: np.ndarray, code: int = 0x08) -> bytes:
-    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    return header + array.astype(datasets._IDX_DTYPES[code]).tobytes()
-
-
-def write_mnist_dir(directory, n_train=6, n_test=4, gz=False, seed=0):
-    rng = np.random.default_rng(seed)
-    arrays = {
-        "train_images": rng.integers(0, 256, size=(n_train, 28, 28)),
-        "train_labels": rng.integers(0, 10, size=n_train),
-        "test_images": rng.integers(0, 256, size=(n_test, 28, 28)),
-        "test_labels": rng.integers(0, 10, size=n_test),
-    }
-    directory.mkdir(exist_ok=True)
-    for key, stem in datasets._IDX_NAMES.items():
-        data = idx_bytes(arrays[key])
-        if gz:
-            (directory / (stem + ".gz")).write_bytes(gzip.compress(data))
-        else:
-            (directory / stem).write_bytes(data)
-    return arrays
+from helpers import idx_bytes, write_mnist_dir
 
 
 @pytest.mark.parametrize("code", sorted(datasets._IDX_DTYPES))

@@ -18,6 +18,8 @@ from nn.datasets import load_digits, make_blobs, train_test_split
 from nn.optim import SGD, Adam
 from nn.train import evaluate, fit, main
 
+from helpers import write_mnist_dir
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -262,8 +264,6 @@ def test_predict_batches_and_restores_training_mode():
 
 
 def test_cli_mnist_from_idx_dir(tmp_path, capsys):
-    from test_nn_datasets import write_mnist_dir
-
     write_mnist_dir(tmp_path / "mnist", n_train=40, n_test=10)
     assert (
         main(

@@ -1,0 +1,40 @@
+"""Builders shared by several test modules (a test module never imports another one).
+
+Import as ``from helpers import ...``: pytest puts ``tests/`` on ``sys.path`` (the default
+``prepend`` import mode, ``tests/`` having no ``__init__.py``), as it does for conftest.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+
+import numpy as np
+
+from nn import datasets
+
+
+def idx_bytes(array: np.ndarray, code: int = 0x08) -> bytes:
+    """``array`` as an IDX file (the MNIST format) of element type ``code``."""
+    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(datasets._IDX_DTYPES[code]).tobytes()
+
+
+def write_mnist_dir(directory, n_train=6, n_test=4, gz=False, seed=0):
+    """Random 28x28 images and labels as the four IDX files of an MNIST-layout directory
+    (gzipped with ``gz``); returns the arrays written, keyed as ``datasets._IDX_NAMES``."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train_images": rng.integers(0, 256, size=(n_train, 28, 28)),
+        "train_labels": rng.integers(0, 10, size=n_train),
+        "test_images": rng.integers(0, 256, size=(n_test, 28, 28)),
+        "test_labels": rng.integers(0, 10, size=n_test),
+    }
+    directory.mkdir(exist_ok=True)
+    for key, stem in datasets._IDX_NAMES.items():
+        data = idx_bytes(arrays[key])
+        if gz:
+            (directory / (stem + ".gz")).write_bytes(gzip.compress(data))
+        else:
+            (directory / stem).write_bytes(data)
+    return arrays
