@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make demo   - set up .venv if missing, train a model on bundled data"
 	@echo "make test   - set up .venv if missing, run the whole test suite (incl. notebooks)"
+	@echo "make test-fast - the same without the tests marked slow (notebooks, long training)"
 	@echo "make lint   - ruff"
 	@echo "make bench  - benchmarks (ratios against references measured in the same run)"
 	@echo "make bench-compare - install the optional comparison engines (micrograd, HIPS autograd, torch 2.13.0)"

@@ -14,6 +14,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gc_mode", ["on", "off"])
 def test_bench_scalar_runs_the_demo_step_and_the_deep_chain(gc_mode: str) -> None:
     out = subprocess.run(

@@ -2,7 +2,8 @@
 
 The kernel runs the interpreter running the tests (see ``notebooks/build.py: kernel_env``),
 so a fresh ``.venv`` from ``make test`` is all that is needed; Graphviz is optional (the
-drawings fall back to DOT text). A failing cell fails the test of its notebook.
+drawings fall back to DOT text). A failing cell fails the test of its notebook. Executing a
+notebook takes seconds: those tests are marked slow (`make test-fast` skips them).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def _build_module():
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem
 )
@@ -56,6 +58,7 @@ def test_notebook_sources_match_stored_notebooks():
         assert have == want, f"{stored.name} is stale: run notebooks/build.py {src.stem[:2]}"
 
 
+@pytest.mark.slow
 def test_graph_drawings_fall_back_to_dot_text_without_graphviz(tmp_path, monkeypatch):
     """Notebook 1 (the one with the most drawings) on a machine without the `dot` program:
     the drawings show as DOT text and nothing fails."""

@@ -26,6 +26,7 @@ def test_gradient_check_example_passes() -> None:
     exec(compile(BLOCKS[1], "README check_grad", "exec"), {})
 
 
+@pytest.mark.slow  # an epoch of Fashion-MNIST
 def test_nn_example_trains_and_saves(tmp_path, monkeypatch) -> None:
     from nn.datasets import load_fashion_mnist
 
