@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m nn.train --demo
+	$(PY) -m nn --demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q

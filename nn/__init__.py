@@ -8,9 +8,11 @@ on the autograd_core engines.
     optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
     history = nn.train.fit(model, F.cross_entropy, optimizer,
                            nn.DataLoader(X, y, batch_size=64), epochs=10)
+
+From the shell: ``python -m nn --help`` (``nn.cli``; ``python -m nn.train`` takes the same flags).
 """
 
-from . import data, datasets, functional, optim, scalar
+from . import data, datasets, functional, optim, scalar, train
 from .data import DataLoader
 from .module import (
     MLP,
@@ -26,17 +28,6 @@ from .module import (
     manual_seed,
 )
 from .serialization import load, save
-
-
-def __getattr__(name: str):
-    # nn.train is imported on first use, not here, so `python -m nn.train` runs it once
-    # as __main__ (runpy warns when the module is already in sys.modules).
-    if name == "train":
-        import importlib
-
-        return importlib.import_module(".train", __name__)
-    raise AttributeError(f"module 'nn' has no attribute {name!r}")
-
 
 __all__ = [
     "Module",

@@ -1,13 +1,11 @@
-"""nn.train: fit/evaluate end to end, the CLI, and memory over 1000 training steps."""
+"""nn.train: fit/evaluate/predict end to end, and memory over 1000 training steps (the command
+line: test_nn_cli.py)."""
 
 from __future__ import annotations
 
 import gc
-import os
-import subprocess
 import sys
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,11 +14,7 @@ import nn
 from nn import functional as F
 from nn.datasets import load_digits, make_blobs, train_test_split
 from nn.optim import SGD, Adam
-from nn.train import evaluate, fit, main
-
-from helpers import write_mnist_dir
-
-ROOT = Path(__file__).resolve().parent.parent
+from nn.train import evaluate, fit
 
 
 def blobs():
@@ -139,105 +133,6 @@ def test_memory_is_flat_over_1000_steps():
     assert growth < 1_000_000, f"memory grew by {growth} bytes over 1000 steps"
 
 
-# --- CLI -------------------------------------------------------------------------------------
-def run_cli(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "nn.train", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def test_cli_on_moons_and_save(tmp_path):
-    path = tmp_path / "moons.npz"
-    result = run_cli(
-        "--dataset",
-        "moons",
-        "--model",
-        "mlp",
-        "--hidden",
-        "16",
-        "16",
-        "--epochs",
-        "3",
-        "--batch-size",
-        "32",
-        "--optimizer",
-        "adam",
-        "--lr",
-        "0.01",
-        "--seed",
-        "1",
-        "--save",
-        str(path),
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    lines = result.stdout.splitlines()
-    epochs = [line for line in lines if line.startswith("epoch ")]
-    assert len(epochs) == 3
-    for line in epochs:
-        assert "loss" in line and "train acc" in line and "test acc" in line
-    assert any(line.startswith("final: train acc") for line in lines)
-    model = nn.load(nn.MLP(2, [16, 16], 1, dtype=np.float32), path)
-    assert model[0].weight.shape == (2, 16)
-
-
-def test_cli_in_process_spheres_logreg(capsys):
-    args = "--dataset spheres --model logreg --epochs 5 --optimizer sgd --lr 0.1 --batch-size 16"
-    assert main([*args.split(), "--momentum", "0.5", "--lr-decay", "0.5"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert len([line for line in out if line.startswith("epoch ")]) == 5
-    assert "test acc 100.00%" in out[-2]
-    assert out[-1].startswith("final: train acc 100.00%  test acc 100.00%")
-
-
-def test_run_returns_history_and_decays_lr():
-    from nn.train import build_parser, run
-
-    args = build_parser().parse_args(
-        "--dataset moons --hidden 8 --epochs 3 --lr 0.01 --lr-decay 0.5 --quiet".split()
-    )
-    result = run(args)
-    assert len(result["history"]["loss"]) == 3
-    assert 0.5 <= result["test_accuracy"] <= 1.0
-    assert isinstance(result["model"], nn.MLP)
-
-
-def test_cli_help():
-    result = run_cli("--help")
-    assert result.returncode == 0
-    for option in (
-        "--dataset",
-        "--model",
-        "--hidden",
-        "--epochs",
-        "--batch-size",
-        "--lr",
-        "--optimizer",
-        "--seed",
-        "--save",
-        "--demo",
-        "fashion-mnist",
-    ):
-        assert option in result.stdout
-
-
-def test_cli_missing_fashion_mnist_names_the_package(tmp_path):
-    result = run_cli(
-        "--dataset",
-        "fashion-mnist",
-        "--epochs",
-        "1",
-        env={"FASHION_MNIST_DIR": str(tmp_path / "none")},
-    )
-    assert result.returncode == 2
-    assert "apt-get install dataset-fashion-mnist" in result.stderr
-
-
 def test_progress_bar_on_a_terminal(capsys, monkeypatch):
     pytest.importorskip("tqdm")
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
@@ -261,25 +156,3 @@ def test_predict_batches_and_restores_training_mode():
     out = nn.train.predict(model, X_train, batch_size=7)
     assert out.shape == (len(X_train), 3) and model.training
     np.testing.assert_allclose(out, model(X_train).data)
-
-
-def test_cli_mnist_from_idx_dir(tmp_path, capsys):
-    write_mnist_dir(tmp_path / "mnist", n_train=40, n_test=10)
-    assert (
-        main(
-            [
-                "--dataset",
-                "mnist",
-                "--data-dir",
-                str(tmp_path / "mnist"),
-                "--epochs",
-                "1",
-                "--hidden",
-                "8",
-            ]
-        )
-        == 0
-    )
-    assert "mnist: 40 train / 10 test rows, mlp 784-8-10" in capsys.readouterr().out
-    assert main(["--dataset", "mnist", "--epochs", "1"]) == 2
-    assert "needs --data-dir" in capsys.readouterr().err

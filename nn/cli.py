@@ -1,26 +1,29 @@
-"""Training loop (``fit``), evaluation, and the command line: ``python -m nn.train --help``.
+"""The command line: train an MLP or a logistic regression on a dataset, from the shell.
 
+``python -m nn --help`` lists every flag; ``python -m nn.train`` takes the same flags.
 Examples::
 
-    python -m nn.train --demo
-    python -m nn.train --dataset fashion-mnist --model mlp --hidden 128 --epochs 10 \\
+    python -m nn --demo
+    python -m nn --dataset fashion-mnist --model mlp --hidden 128 --epochs 10 \\
         --batch-size 64 --optimizer adam --lr 1e-3
-    python -m nn.train --dataset fashion-mnist --hidden 256 128 --epochs 20 --lr-decay 0.85
-    python -m nn.train --dataset moons --model mlp --hidden 16 16 --epochs 50
+    python -m nn --dataset fashion-mnist --hidden 256 128 --epochs 20 --lr-decay 0.85
+    python -m nn --dataset moons --model mlp --hidden 16 16 --epochs 50
+
+The same from Python: ``nn.cli.main(["--dataset", "moons", "--epochs", "5"])`` returns the
+exit status; ``run(build_parser().parse_args(...))`` returns the history and the model.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor, no_grad
+from autograd_core import Tensor
 
 from . import datasets
 from . import functional as F
@@ -28,144 +31,13 @@ from .data import DataLoader
 from .module import MLP, LogisticRegression, Module, manual_seed
 from .optim import SGD, Adam, Optimizer
 from .serialization import save
+from .train import evaluate, fit
 
-__all__ = ["fit", "evaluate", "predict", "main"]
+__all__ = ["DATASETS", "build_parser", "limit_blas_threads", "load_dataset", "main", "run"]
 
-History = dict[str, list[float]]
-Callback = Callable[[int, dict[str, float]], Any]
+#: The command named in ``--help`` and in the demo's echo of its flags.
+PROG = "python -m nn"
 
-
-def _count_correct(logits: np.ndarray, y: np.ndarray) -> int:
-    """Correct predictions: argmax for several outputs, logit > 0 for a single one."""
-    if logits.ndim == 1 or logits.shape[-1] == 1:
-        return int(np.count_nonzero((logits.reshape(-1) > 0) == (y.reshape(-1) > 0.5)))
-    return int(np.count_nonzero(logits.argmax(axis=-1) == y))
-
-
-def _is_classification(y: np.ndarray) -> bool:
-    return y.dtype.kind in "iub"
-
-
-def _progress(total: int, desc: str, verbose: bool) -> Any:
-    """A tqdm bar when tqdm is installed and stdout is a terminal; otherwise None."""
-    if not verbose or not sys.stdout.isatty():
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc=desc, leave=False, unit="batch")
-
-
-def predict(model: Module, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """The model's outputs (e.g. logits) for every row of X, without recording a graph."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            outs = [model(X[i : i + batch_size]).data for i in range(0, len(X), batch_size)]
-    finally:
-        model.train(was_training)
-    return np.concatenate(outs) if outs else np.empty((0,))
-
-
-def evaluate(
-    model: Module,
-    X: np.ndarray,
-    y: np.ndarray,
-    loss_fn: Callable[[Tensor, Any], Tensor] | None = None,
-    batch_size: int = 1024,
-) -> dict[str, float]:
-    """Mean loss (if ``loss_fn`` is given) and accuracy (for integer labels) of the model on
-    (X, y), computed in eval mode without recording a graph."""
-    out = predict(model, X, batch_size)
-    result: dict[str, float] = {}
-    if loss_fn is not None:
-        with no_grad():
-            result["loss"] = float(loss_fn(Tensor(out), y).item())
-    if _is_classification(np.asarray(y)):
-        result["accuracy"] = _count_correct(out, np.asarray(y)) / max(len(y), 1)
-    return result
-
-
-def fit(
-    model: Module,
-    loss_fn: Callable[[Tensor, Any], Tensor],
-    optimizer: Optimizer,
-    train_loader: DataLoader,
-    epochs: int,
-    val_data: tuple[np.ndarray, np.ndarray] | None = None,
-    callbacks: Sequence[Callback] | None = None,
-    verbose: bool = True,
-) -> History:
-    """Train ``model`` for ``epochs`` passes over ``train_loader``; return the history.
-
-    Each step: zero the gradients, ``loss = loss_fn(model(X_batch), y_batch)``, backward,
-    ``optimizer.step()``. The history maps "loss" (mean training loss of the epoch),
-    "accuracy" (fraction of training rows classified correctly during the epoch, for integer
-    labels), "val_loss" and "val_accuracy" (on ``val_data`` after the epoch) and "seconds"
-    (training time of the epoch) to one value per epoch. With ``verbose`` a line per epoch is
-    printed, and a progress bar is shown when tqdm is installed and stdout is a terminal.
-    Each callback is called as ``callback(epoch, logs)`` after an epoch (``logs``: that
-    epoch's values); if one returns True, training stops.
-    """
-    history: History = {"loss": [], "seconds": []}
-    for epoch in range(1, epochs + 1):
-        model.train()
-        bar = _progress(len(train_loader), f"epoch {epoch}/{epochs}", verbose)
-        total_loss, correct, seen = 0.0, 0, 0
-        classify = None
-        start = time.perf_counter()
-        for X_batch, y_batch in train_loader:
-            optimizer.zero_grad()
-            out = model(X_batch)
-            loss = loss_fn(out, y_batch)
-            loss.backward()
-            optimizer.step()
-            n = len(y_batch)
-            total_loss += loss.item() * n
-            seen += n
-            if classify is None:
-                classify = _is_classification(y_batch)
-            if classify:
-                correct += _count_correct(out.data, y_batch)
-            if bar is not None:
-                bar.update(1)
-        seconds = time.perf_counter() - start
-        if bar is not None:
-            bar.close()
-        logs = {"loss": total_loss / max(seen, 1), "seconds": seconds}
-        if classify:
-            logs["accuracy"] = correct / max(seen, 1)
-        if val_data is not None:
-            val = evaluate(model, val_data[0], val_data[1], loss_fn)
-            logs.update({f"val_{k}": v for k, v in val.items()})
-        for key, value in logs.items():
-            history.setdefault(key, []).append(value)
-        if verbose:
-            print(_format_epoch(epoch, epochs, logs), flush=True)
-        stop = False
-        for callback in callbacks or ():
-            stop = bool(callback(epoch, logs)) or stop
-        if stop:
-            break
-    return history
-
-
-def _format_epoch(epoch: int, epochs: int, logs: dict[str, float]) -> str:
-    width = len(str(epochs))
-    parts = [f"epoch {epoch:>{width}}/{epochs}", f"loss {logs['loss']:.4f}"]
-    if "accuracy" in logs:
-        parts.append(f"train acc {100 * logs['accuracy']:6.2f}%")
-    if "val_loss" in logs:
-        parts.append(f"test loss {logs['val_loss']:.4f}")
-    if "val_accuracy" in logs:
-        parts.append(f"test acc {100 * logs['val_accuracy']:6.2f}%")
-    parts.append(f"{logs['seconds']:.2f} s")
-    return "  ".join(parts)
-
-
-# --- command line ---------------------------------------------------------------------------
 DATASETS = ("digits", "fashion-mnist", "mnist", "moons", "spheres")
 
 
@@ -190,10 +62,10 @@ def load_dataset(
     return datasets.train_test_split(X.astype(dtype), y, 0.2, seed=seed)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The CLI's argument parser."""
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """The CLI's argument parser; ``prog`` is the command shown in ``--help``."""
     p = argparse.ArgumentParser(
-        prog="python -m nn.train",
+        prog=prog,
         description="Train an MLP or a logistic regression on a bundled or installed dataset "
         "and print, per epoch, the training loss, train/test accuracy and seconds.",
         epilog="Recommended for Fashion-MNIST (>= 89.5% test accuracy): --dataset "
@@ -358,39 +230,67 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {"history": history, "model": model, **final}
 
 
-@contextlib.contextmanager
-def _blas_threads(threads: int) -> Iterator[None]:
-    """Limit BLAS to ``threads`` threads inside the block (0, or no threadpoolctl: no limit)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        threads = 0
-    if threads <= 0:
-        yield
-        return
-    with threadpool_limits(limits=threads, user_api="blas"):
-        yield
+class limit_blas_threads:  # lower case: called like a function, as threadpoolctl's own is
+    """Limit BLAS to ``threads`` threads, from now on; ``str()`` says what was set.
+
+    ``threads <= 0`` leaves the library default, and so does a missing threadpoolctl (which
+    scikit-learn installs). Used as a context manager, the previous limits come back at the
+    end of the block (``with limit_blas_threads(1): ...``); called alone, the limit holds for
+    the rest of the process (``print(limit_blas_threads(1))`` prints ``BLAS threads: 1``),
+    as the benchmarks use it.
+
+    Small matrix products run faster on one thread than spread over a few busy cores, and
+    on a small shared VM multithreaded OpenBLAS swings a timing by 10x from one call to the
+    next; a fixed thread count gives every contender the same, steadier machine.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._limiter: Any = None
+        if threads <= 0:
+            self.description = "BLAS threads: library default"
+            return
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            self.description = "BLAS threads: library default (threadpoolctl not installed)"
+            return
+        self._limiter = threadpool_limits(limits=threads, user_api="blas")
+        self.description = f"BLAS threads: {threads}"
+
+    def restore(self) -> None:
+        """Put back the limits in force before this one (no-op when nothing was set)."""
+        if self._limiter is not None:
+            self._limiter.restore_original_limits()
+            self._limiter = None
+
+    def __enter__(self) -> limit_blas_threads:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.restore()
+
+    def __str__(self) -> str:
+        return self.description
+
+    def __repr__(self) -> str:
+        return f"<limit_blas_threads: {self.description}>"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The CLI entry point; returns the exit status."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
+    """The CLI entry point; returns the exit status. ``prog`` names the command in messages."""
+    args = build_parser(prog).parse_args(argv)
     if args.demo:
         # The bundled digits with a small MLP: about a second, about 98% test accuracy.
         args.dataset, args.model, args.hidden, args.optimizer = "digits", "mlp", [256], "adam"
         args.epochs, args.batch_size, args.lr, args.dtype = 40, 32, 1e-3, "float64"
         print(
-            "demo: python -m nn.train --dataset digits --model mlp --hidden 256 "
+            f"demo: {prog} --dataset digits --model mlp --hidden 256 "
             "--epochs 40 --batch-size 32 --optimizer adam --lr 1e-3 --dtype float64"
         )
     try:
-        with _blas_threads(args.threads):
+        with limit_blas_threads(args.threads):
             run(args)
     except (FileNotFoundError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
