@@ -31,31 +31,16 @@ import numpy_reference as ref  # noqa: E402
 
 import nn  # noqa: E402
 from nn import functional as F  # noqa: E402
+from nn.cli import build_parser, limit_blas_threads, run  # noqa: E402
 from nn.datasets import load_fashion_mnist  # noqa: E402
 from nn.optim import SGD, Adam  # noqa: E402
-from nn.train import build_parser, evaluate, fit, run  # noqa: E402
+from nn.train import evaluate, fit  # noqa: E402
 
 #: The CLI recipe recommended for Fashion-MNIST (README, ``--help``): >= 89.5% in 20 epochs.
 FASHION_RECIPE = (
     "--dataset fashion-mnist --model mlp --hidden 256 128 --epochs 20 --batch-size 64 "
     "--optimizer adam --lr 1e-3 --lr-decay 0.85 --seed 0"
 )
-
-
-def _limit_blas_threads(threads: int | None) -> str:
-    """Pin BLAS to ``threads`` threads (via threadpoolctl, if installed); describe the setting.
-
-    Multithreaded OpenBLAS on a small shared VM swings epoch times by 10x from one epoch to
-    the next; a fixed thread count gives both contenders the same, steadier machine.
-    """
-    if threads is None:
-        return "BLAS threads: library default"
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return "BLAS threads: library default (threadpoolctl not installed)"
-    threadpool_limits(threads, user_api="blas")
-    return f"BLAS threads: {threads}"
 
 
 def nn_epoch(model: nn.Module, opt: SGD, loader: nn.DataLoader) -> float:
@@ -145,7 +130,7 @@ def accuracy_recipes(fashion) -> None:
         args = build_parser().parse_args([*SOFTMAX_RECIPE.split(), "--seed", str(seed), "--quiet"])
         accs.append(100 * run(args)["test_accuracy"])
     print(
-        f"  CLI softmax regression `python -m nn.train {SOFTMAX_RECIPE}`, seeds {SEEDS}: test "
+        f"  CLI softmax regression `python -m nn {SOFTMAX_RECIPE}`, seeds {SEEDS}: test "
         f"{', '.join(f'{a:.2f}%' for a in accs)} (mean {np.mean(accs):.2f}%; target >= 84%) "
         f"[{time.perf_counter() - start:.0f} s]",
         flush=True,
@@ -155,7 +140,7 @@ def accuracy_recipes(fashion) -> None:
     result = run(build_parser().parse_args([*FASHION_RECIPE.split(), "--quiet"]))
     best = max(result["history"]["val_accuracy"])
     print(
-        f"  CLI recipe `python -m nn.train {FASHION_RECIPE}`: final test "
+        f"  CLI recipe `python -m nn {FASHION_RECIPE}`: final test "
         f"{100 * result['test_accuracy']:.2f}%, best epoch {100 * best:.2f}% "
         f"(target >= 89.5%) [{time.perf_counter() - start:.0f} s]",
         flush=True,
@@ -222,7 +207,9 @@ def main(argv: list[str] | None = None) -> None:
         help="BLAS threads for both contenders (0: library default)",
     )
     args = p.parse_args(argv)
-    print(_limit_blas_threads(args.threads or None))
+    # Multithreaded OpenBLAS on a small shared VM swings epoch times by 10x from one epoch to
+    # the next; a fixed thread count gives both contenders the same, steadier machine.
+    print(limit_blas_threads(args.threads))
     try:
         fashion = load_fashion_mnist(np.float32)
     except FileNotFoundError as exc:

@@ -26,9 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from autograd_core import Tensor  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_nn import _limit_blas_threads  # noqa: E402
+from nn.cli import limit_blas_threads  # noqa: E402
 
 CHAIN = 1000
 
@@ -184,8 +182,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args(argv)
     # One BLAS thread for every contender: on a busy 2-core VM a threaded 128x784 product
-    # swings by 100x from call to call (see bench_nn).
-    print(_limit_blas_threads(1))
+    # swings by 100x from call to call (see nn.cli.limit_blas_threads).
+    print(limit_blas_threads(1))
     chain_reps = 7 if args.quick else 31
     mlp_reps = 50 if args.quick else 500
     results: dict[str, float] = {}
