@@ -14,14 +14,16 @@ is then the same small loop for every engine:
 2. walk them from the output back to the inputs, and for each parent that requires a gradient
    add ``rule(upstream gradient, ...)`` into that parent's gradient with ``+``.
 
-The engine decides what a rule returns (a local derivative that the driver multiplies by the
-upstream gradient for Scalars, a vector-Jacobian product for Tensors) in ``_parent_grads``.
+The engine decides what a rule returns (a local derivative that is multiplied by the upstream
+gradient for Scalars, a vector-Jacobian product for Tensors) in its one chain-rule hook,
+``_send_grads``; ``Node``'s docstring lists the whole protocol. A graph is walked through the
+public, read-only ``parents``, ``op`` and ``params`` of its nodes.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
@@ -73,89 +75,95 @@ _thread_state = _ThreadState()
 class Node:
     """A value in a recorded computation; the base class of ``Scalar`` and ``Tensor``.
 
-    Attributes:
-        data: the value (a float for Scalar, an ndarray for Tensor).
-        grad: the accumulated gradient of whatever ``backward()`` was called on.
-        requires_grad: whether gradients flow to this node.
-        name: an optional label, shown by ``repr``, ``viz.to_dot`` and ``viz.trace``.
-        _parents: the nodes this one was computed from (empty for a leaf or a constant).
-        _op: the name of the op that produced it; a key of the engine's rule table.
-        _ctx: the op's non-differentiable parameters, passed to its rules after the inputs.
-        _acc: d(root)/d(this node) summed so far while a backward sweep runs; None between
-            sweeps. Keeping it on the node (micrograd keeps it in ``.grad``) rather than in a
-            dict keyed by node cut ``backward()`` on the micrograd demo by about a quarter;
-            keeping it out of ``.grad`` lets ``.grad`` receive only finished gradients.
+    The public, read-only graph (walk it with ``toposort``, ``viz`` draws it):
+
+    ==================  =====================================================================
+    ``data``            the value (a float for Scalar, an ndarray for Tensor)
+    ``grad``            the accumulated gradient of whatever ``backward()`` was called on
+    ``requires_grad``   whether gradients flow to this node
+    ``name``            an optional label, shown by ``repr``, ``viz.to_dot`` and ``viz.trace``
+    ``parents``         the nodes this one was computed from (``()`` for a leaf or a constant)
+    ``op``              the name of the op that produced it, a key of the engine's rule table
+                        (``""`` for a leaf or a constant)
+    ``params``          the op's non-differentiable parameters (an axis, an exponent, ...),
+                        passed to its rules after the inputs
+    ==================  =====================================================================
+
+    The protocol between a node and the backprop driver is five hooks; everything else is
+    shared:
+
+    ==========================  ==================  =============================================
+    hook                        called by           does
+    ==========================  ==================  =============================================
+    ``_push_parents(push, v)``  ``toposort``        push each parent that requires grad and is
+                                                    not in ``v``
+    ``_send_grads(cg, edge)``   the sweep           **the chain rule**: for each parent,
+                                                    ``parent._acc += rule(self._acc, ...)``
+    ``_seed(grad, cg)``         ``backward``,       d(self)/d(self): ``grad`` checked, or ones
+                                ``grad``
+    ``_zero_grad_like(cg)``     ``grad``            the gradient of an output that does not
+                                                    depend on this node
+    ``_accumulate_grads(ns)``   ``backward``        add a finished sweep's ``_acc`` into
+                                                    ``.grad`` of the nodes ``ns``
+    ==========================  ==================  =============================================
+
+    (``cg`` is ``create_graph``: gradients are then recorded nodes themselves.) ``_acc`` holds
+    d(root)/d(this node) summed so far while a sweep runs, None between sweeps. Keeping it on
+    the node rather than in a dict keyed by node cut ``backward()`` on the micrograd demo by
+    about a quarter; keeping it out of ``.grad`` lets ``.grad`` receive only finished
+    gradients.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_ctx", "_acc")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_params", "_acc")
 
     #: op name -> one derivative rule per input; each engine sets its own table.
-    _rules: dict[str, tuple[Any, ...]] = {}
+    _rules: dict[str, Any] = {}
 
-    def _parent_grads(self, upstream: Any, create_graph: bool) -> list[Any]:
-        """Gradient contributions for each parent (None where a parent needs none)."""
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        """The nodes this one was computed from; ``()`` for a leaf or a constant."""
         raise NotImplementedError
 
-    def _grad_pairs(self, upstream: Any, create_graph: bool) -> Iterable[tuple[Node, Any]]:
-        """(parent, contribution) pairs, contribution None where a parent needs none."""
-        parents = self._parents
-        return zip(parents, self._parent_grads(upstream, create_graph)) if parents else ()
+    @property
+    def op(self) -> str:
+        """The op that produced this node (a key of the engine's rule table); ``""`` for a
+        leaf or a constant."""
+        return self._op
 
-    def _push_parents(self, push: Callable[[Node], None], visited: set[Node]) -> None:
-        """toposort's step at this node: push each parent that requires grad and is not
-        visited yet. (An engine may override it to skip building the parents tuple.)"""
-        for parent in self._parents:
-            if parent.requires_grad and parent not in visited:
-                push(parent)
-
-    def _send_grads(
-        self, create_graph: bool, on_edge: Callable[[Node, Node, Any, Any], None] | None
-    ) -> None:
-        """The chain-rule step of backprop at this node: ``parent._acc += contribution`` for
-        each parent, where contribution is this node's ``_acc`` pulled back through the op.
-
-        An engine may override it with an equivalent that allocates less (the Scalar engine
-        does: the micrograd demo makes 65,000 of these calls per step)."""
-        for parent, contribution in self._grad_pairs(self._acc, create_graph):
-            if contribution is not None:
-                previous = parent._acc
-                total = contribution if previous is None else previous + contribution
-                parent._acc = total
-                if on_edge is not None:
-                    on_edge(self, parent, contribution, total)
-
-    def _seed(self, create_graph: bool) -> Any:
-        """The gradient of this node with respect to itself: ones of its shape."""
-        raise NotImplementedError
-
-    def _zero_grad_like(self, create_graph: bool) -> Any:
-        """The gradient of an output that does not depend on this node."""
-        raise NotImplementedError
-
-    @classmethod
-    def _accumulate_grads(cls, nodes: list[Node]) -> None:
-        """Add one backward sweep's gradients (``_acc``) into ``.grad`` of ``nodes``."""
-        stored: set[int] = set()
-        for node in nodes:
-            if node._acc is not None:
-                node._accumulate_grad(node._acc, stored)
-
-    def _accumulate_grad(self, g: Any, stored: set[int]) -> None:
-        """Add one backward pass's gradient into ``.grad``.
-
-        ``stored`` holds the ids of gradient objects already handed to other nodes in this
-        pass, so an engine whose gradients are mutable can copy instead of sharing one buffer.
-        """
-        raise NotImplementedError
+    @property
+    def params(self) -> tuple[Any, ...]:
+        """The op's non-differentiable parameters, as its rules receive them."""
+        return self._params
 
     @property
     def is_leaf(self) -> bool:
         """True for nodes created by the user (or constants), False for op results."""
-        return not self._parents
+        return not self.parents
+
+    def _push_parents(self, push: Callable[[Node], None], visited: set[Node]) -> None:
+        for parent in self.parents:
+            if parent.requires_grad and parent not in visited:
+                push(parent)
+
+    def _send_grads(self, create_graph: bool, on_edge: OnEdge | None) -> None:
+        raise NotImplementedError
+
+    def _seed(self, grad: Any, create_graph: bool) -> Any:
+        raise NotImplementedError
+
+    def _zero_grad_like(self, create_graph: bool) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def _accumulate_grads(cls, nodes: list[Node]) -> None:
+        raise NotImplementedError
 
     def backward(self, grad: Any = None) -> None:
         """Backpropagate from this node: add d(self)/d(node) into ``node.grad`` for every
         node in the graph that requires a gradient.
+
+        ``grad`` is the upstream gradient d(loss)/d(self), of this node's shape; it may be
+        left out when this node holds one number (it is then 1).
 
         Gradients *accumulate* across calls, as in PyTorch and micrograd: call ``zero_grad()``
         on an optimizer (or set ``.grad`` yourself) between steps. Every call computes its own
@@ -167,20 +175,36 @@ class Node:
                 "backward() on a value that does not require grad: it was computed from "
                 "constants only, or inside no_grad()"
             )
-        seed = self._seed(False) if grad is None else grad
-        _sweep(self, seed, False, None, type(self)._accumulate_grads)
+        _sweep(self, self._seed(grad, False), False, None, type(self)._accumulate_grads)
+
+
+#: ``on_edge(node, parent, contribution, total)``: told of every ``+=`` of a sweep.
+OnEdge = Callable[[Node, Node, Any, Any], None]
+
+
+def _deposit(node: Node, parent: Node, contribution: Any, on_edge: OnEdge | None) -> None:
+    """``parent._acc += contribution`` (the first contribution is stored as it is)."""
+    previous = parent._acc
+    total = contribution if previous is None else previous + contribution
+    parent._acc = total
+    if on_edge is not None:
+        on_edge(node, parent, contribution, total)
 
 
 _EXPANDED = object()  # stack marker: the node below it has had all its parents pushed
 
 
-def toposort(root: Node) -> list[Node]:
+def toposort(root: Node, include_constants: bool = False) -> list[Node]:
     """The nodes under ``root`` that require grad, each after all of its parents.
 
     Depth-first search with an explicit stack instead of recursion, so the depth of the
     graph is limited by memory, not by Python's recursion limit. A node is appended once the
     marker pushed above it is popped, i.e. after everything pushed above it (its parents and
     their ancestors) has been appended.
+
+    With ``include_constants`` every node is listed, constants too (what a drawing shows),
+    and parents are explored first to last, so unrelated branches appear in the order the
+    expression was written.
     """
     order: list[Node] = []
     visited: set[Node] = set()
@@ -196,7 +220,12 @@ def toposort(root: Node) -> list[Node]:
         visited.add(node)
         push(node)
         push(_EXPANDED)
-        node._push_parents(push, visited)
+        if include_constants:
+            for parent in reversed(node.parents):
+                if parent not in visited:
+                    push(parent)
+        else:
+            node._push_parents(push, visited)
     return order
 
 
@@ -208,7 +237,7 @@ def _sweep(
     root: Node,
     seed: Any,
     create_graph: bool,
-    on_edge: Callable[[Node, Node, Any, Any], None] | None,
+    on_edge: OnEdge | None,
     read: Callable[[list[Node]], _T],
 ) -> _T:
     """Reverse-mode sweep, then ``read(order)``: while ``read`` runs, every node of ``order``
@@ -240,7 +269,7 @@ def backprop(
     root: Node,
     seed: Any,
     create_graph: bool = False,
-    on_edge: Callable[[Node, Node, Any, Any], None] | None = None,
+    on_edge: OnEdge | None = None,
 ) -> dict[Node, Any]:
     """Reverse-mode sweep: a map node -> d(root)/d(node) for every node under ``root`` that
     requires grad, starting from d(root)/d(root) = ``seed``.
@@ -279,5 +308,5 @@ def grad(
         return [x._zero_grad_like(create_graph) if x._acc is None else x._acc for x in input_list]
 
     with enable_grad() if create_graph else nullcontext():
-        results = _sweep(output, output._seed(create_graph), create_graph, None, read)
+        results = _sweep(output, output._seed(None, create_graph), create_graph, None, read)
     return results[0] if single else results

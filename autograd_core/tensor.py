@@ -1,23 +1,9 @@
 """The Tensor engine: reverse-mode autodiff on numpy arrays, one node per array operation.
 
-Read ``RULES`` first: it is the whole calculus of this engine. For each op it lists, input by
-input, the *vector-Jacobian product* (VJP): given the upstream gradient ``g`` = d(loss)/d(out),
-the contribution d(loss)/d(input) = g · d(out)/d(input), written in terms of ``g``, the output,
-the inputs and the op's constant parameters. Each VJP is called as
-``vjp(g, out, *inputs, *params)``.
-
-Two conventions keep the rules short and right:
-
-* **Unbroadcasting happens in one place.** A rule may return a gradient of the broadcast
-  shape (``a + b`` returns ``g`` for both inputs); ``Tensor._parent_grads`` then sums it back
-  to the parent's shape. No rule ever sums over broadcast axes itself.
-* **Every rule works on ndarrays and on Tensors.** A plain backward pass calls the rules on
-  raw arrays (fast); ``grad(..., create_graph=True)`` calls the same rules on Tensors, so the
-  gradient is itself a recorded computation and can be differentiated again (Hessian-vector
-  products). Rules therefore use operators, methods that both types share (``.sum``,
-  ``.reshape``, ``.transpose``, indexing) and the small dispatching helpers below (``_exp``,
-  ``_log``, ``_where``, ``_masked``, ``_broadcast_to``, ``_scatter_add``). Masks (relu, clip,
-  max ties) are computed from ``.data`` and are constants.
+The calculus of this engine, every op's vector-Jacobian product and the stable forward
+kernels of the fused ops, is in ``calculus.py``; read that first. This module is the
+``Tensor`` class: how a node is built, how its operators and methods validate their
+arguments and record an op, and the chain-rule hook ``_send_grads`` that calls the table.
 
 Results are built by ``_result`` with ``Tensor.__new__`` and slot assignment, without
 validation: that path runs once per op, and nn trains on it. Constants (numbers and arrays on
@@ -34,253 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, _no_grad_threads, is_grad_enabled
+from . import calculus
+from .calculus import RULES, UNARY, kept_shape, unbroadcast
+from .graph import Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
 
 __all__ = ["Tensor", "RULES", "concat", "stack", "where", "maximum"]
-
-
-# --- dispatching helpers: one spelling for ndarrays and Tensors ------------------------------
-
-
-def _data(x: Any) -> Any:
-    """The array behind x (x itself for an ndarray)."""
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _exp(x: Any) -> Any:
-    return x.exp() if isinstance(x, Tensor) else np.exp(x)
-
-
-def _log(x: Any) -> Any:
-    return x.log() if isinstance(x, Tensor) else np.log(x)
-
-
-def _where(cond: np.ndarray, x: Any, y: Any) -> Any:
-    """cond ? x : y, differentiable in x and y when either is a Tensor."""
-    if isinstance(x, Tensor) or isinstance(y, Tensor):
-        return where(cond, x, y)
-    return np.where(cond, x, y)
-
-
-def _masked(g: Any, mask: np.ndarray) -> Any:
-    """g where mask is True, else 0: the VJP of relu and clip. Written g * mask (a constant
-    0/1 array), one pass and about 3x faster than np.where for the MLP's activations."""
-    if isinstance(g, Tensor):
-        return g * mask.astype(g.data.dtype)
-    return g * mask
-
-
-def _softmax(x: Any, probs: np.ndarray, axis: int) -> Any:
-    """softmax(x) along axis: the probabilities cached by the forward pass on a plain backward
-    pass, recomputed as a recorded op under create_graph (so it can be differentiated)."""
-    return x.softmax(axis=axis) if isinstance(x, Tensor) else probs
-
-
-def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
-    """x repeated to ``shape`` (numpy broadcasting), as a new array: its consumers would make
-    a full-size array anyway, and filling one is faster than np.broadcast_to's view."""
-    if isinstance(x, Tensor):
-        return _result(_broadcast_to(x.data, shape), "broadcast_to", (x,))
-    out = np.empty(shape, dtype=x.dtype)
-    out[...] = x
-    return out
-
-
-def _swap_last(x: Any) -> Any:
-    """x with its last two axes swapped (the batched matrix transpose)."""
-    if isinstance(x, Tensor):
-        axes = list(range(x.ndim))
-        axes[-2], axes[-1] = axes[-1], axes[-2]
-        return x.transpose(tuple(axes))
-    return x.swapaxes(-1, -2)
-
-
-def _scatter_add(g: Any, shape: tuple[int, ...], index: Any, repeats: bool) -> Any:
-    """zeros(shape) with g added at ``index`` (repeated indices accumulate: np.add.at).
-
-    The VJP of ``x[index]``; its own VJP is indexing again, ``g[index]``."""
-    if isinstance(g, Tensor):
-        return _result(
-            _scatter_add(g.data, shape, index, repeats), "scatter_add", (g,), (index,)
-        )
-    out = np.zeros(shape, dtype=g.dtype)
-    if repeats:
-        np.add.at(out, index, g)
-    else:
-        out[index] = g
-    return out
-
-
-def _log_base(a: Any) -> Any:
-    """ln(a) for d/db a**b = a**b ln(a). Where a = 0 the limit of a**b ln(a) is 0; where a < 0
-    a**b has no real derivative in b, so it is nan (as in PyTorch), never a made-up number."""
-    ad = np.asarray(_data(a))
-    positive = ad > 0
-    if positive.all():
-        return _log(a)
-    fill = np.where(ad == 0, 0.0, np.nan).astype(ad.dtype)
-    return _where(positive, _log(_where(positive, a, 1.0)), fill)
-
-
-def _max_weights(x: Any, out: Any, axes: tuple[int, ...], kept: tuple[int, ...]) -> np.ndarray:
-    """1/k at each of the k entries equal to the max of their slice, 0 elsewhere (a constant)."""
-    xd = _data(x)
-    ties = xd == _data(out).reshape(kept)
-    return (ties / ties.sum(axis=axes, keepdims=True)).astype(xd.dtype, copy=False)
-
-
-def _maximum_weights(a: Any, b: Any, first: bool) -> np.ndarray:
-    """d max(a, b)/da: 1 where a > b, 1/2 at ties, 0 elsewhere (for b: the mirror image)."""
-    ad, bd = _data(a), _data(b)
-    win = (ad > bd) if first else (bd > ad)
-    w = win + 0.5 * (ad == bd)
-    return w.astype(np.result_type(ad, bd), copy=False)
-
-
-def _matmul_grad_a(g: Any, a: Any, b: Any) -> Any:
-    """d(a @ b)/da contracted with g, in all of numpy's matmul cases."""
-    if b.ndim == 1:
-        if a.ndim == 1:  # (k) @ (k) -> ():          dA = g b
-            return g * b
-        # (..., n, k) @ (k) -> (..., n):             dA = g[..., None] b
-        return g.reshape(g.shape + (1,)) * b
-    if a.ndim == 1:  # (k) @ (..., k, m) -> (..., m):  dA = B g, batch dims summed by unbroadcast
-        return (b @ g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + b.shape[-2:-1])
-    return g @ _swap_last(b)  # (..., n, k) @ (..., k, m): dA = g Bᵀ
-
-
-def _matmul_grad_b(g: Any, a: Any, b: Any) -> Any:
-    """d(a @ b)/db contracted with g, in all of numpy's matmul cases."""
-    if a.ndim == 1:
-        if b.ndim == 1:  # (k) @ (k) -> ():          dB = g a
-            return g * a
-        # (k) @ (..., k, m) -> (..., m):             dB = a[:, None] g[..., None, :]
-        return a.reshape(a.shape + (1,)) * g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
-    if b.ndim == 1:  # (..., n, k) @ (k) -> (..., n):  dB = Aᵀ g, batch dims summed by unbroadcast
-        return (_swap_last(a) @ g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + b.shape)
-    return _swap_last(a) @ g  # (..., n, k) @ (..., k, m): dB = Aᵀ g
-
-
-class _PerInput:
-    """The rules of an op with any number of inputs (concat, stack): ``rules[i]`` is the VJP
-    for input i, called as ``vjp(g, out, *inputs, *params)`` like any other rule."""
-
-    def __init__(self, vjp_of_input: Any):
-        self.vjp_of_input = vjp_of_input
-
-    def __getitem__(self, i: int) -> Any:
-        return lambda *args: self.vjp_of_input(i, *args)
-
-
-def _concat_vjp(i: int, g: Any, out: Any, *args: Any) -> Any:
-    axis, bounds = args[-2], args[-1]
-    start, stop = bounds[i]
-    return g[(slice(None),) * axis + (slice(start, stop),)]
-
-
-def _stack_vjp(i: int, g: Any, out: Any, *args: Any) -> Any:
-    axis = args[-1]
-    return g[(slice(None),) * axis + (i,)]
-
-
-# op -> (VJP for input 1, VJP for input 2, ...), each called as vjp(g, out, *inputs, *params).
-# g is d(loss)/d(out). Inputs, out and g are ndarrays, or Tensors under create_graph=True.
-# Results may have the broadcast shape: Tensor._parent_grads unbroadcasts them.
-RULES: dict[str, Any] = {
-    # out = a + b             da = g                        db = g
-    "add": (lambda g, out, a, b: g, lambda g, out, a, b: g),
-    # out = a - b             da = g                        db = -g
-    "sub": (lambda g, out, a, b: g, lambda g, out, a, b: -g),
-    # out = a * b             da = g b                      db = g a
-    "mul": (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
-    # out = a / b             da = g / b                    db = -g a/b^2 = -g out / b
-    "div": (lambda g, out, a, b: g / b, lambda g, out, a, b: -(g * out) / b),
-    # out = -x                dx = -g
-    "neg": (lambda g, out, x: -g,),
-    # out = x^n (n a number)  dx = g n x^(n-1)
-    "pow": (lambda g, out, x, n: g * (n * x ** (n - 1)),),
-    # out = a^b               da = g b a^(b-1)              db = g a^b ln(a)
-    "power": (
-        lambda g, out, a, b: g * (b * a ** (b - 1)),
-        lambda g, out, a, b: g * (out * _log_base(a)),
-    ),
-    # out = e^x               dx = g e^x = g out
-    "exp": (lambda g, out, x: g * out,),
-    # out = ln(x)             dx = g / x
-    "log": (lambda g, out, x: g / x,),
-    # out = 1/x               dx = -g / x^2 = -g out^2
-    "reciprocal": (lambda g, out, x: -(g * (out * out)),),
-    # out = sqrt(x)           dx = g / (2 sqrt(x)) = g 0.5/out
-    "sqrt": (lambda g, out, x: g * (0.5 / out),),
-    # out = |x|               dx = g sign(x)                (0 at the kink)
-    "abs": (lambda g, out, x: g * np.sign(_data(x)),),
-    # out = sigmoid(x)        dx = g out (1 - out)          (fused: see Tensor.sigmoid)
-    "sigmoid": (lambda g, out, x: g * (out * (1.0 - out)),),
-    # out = tanh(x)           dx = g (1 - out^2)
-    "tanh": (lambda g, out, x: g * (1.0 - out * out),),
-    # out = max(0, x)         dx = g where x > 0, else 0    (0 at the kink, as PyTorch)
-    "relu": (lambda g, out, x: _masked(g, _data(x) > 0),),
-    # out = clip(x, lo, hi)   dx = g where lo <= x <= hi, else 0
-    "clip": (lambda g, out, x, mask: _masked(g, mask),),
-    # out = a @ b             da = g bᵀ                     db = aᵀ g   (all numpy cases)
-    "matmul": (
-        lambda g, out, a, b: _matmul_grad_a(g, a, b),
-        lambda g, out, a, b: _matmul_grad_b(g, a, b),
-    ),
-    # out = sum(x, axes)      dx = g broadcast back over the summed axes
-    "sum": (lambda g, out, x, kept: _broadcast_to(g.reshape(kept), x.shape),),
-    # out = mean(x, axes)     dx = g / n broadcast back     (n = entries per mean)
-    "mean": (lambda g, out, x, kept, n: _broadcast_to(g.reshape(kept), x.shape) * (1.0 / n),),
-    # out = max(x, axes)      dx = g / k at each of the k tied maxima of a slice, 0 elsewhere
-    "max": (
-        lambda g, out, x, axes, kept: (
-            _broadcast_to(g.reshape(kept), x.shape) * _max_weights(x, out, axes, kept)
-        ),
-    ),
-    # out = maximum(a, b)     da = g [a > b] + g/2 [a = b]  db = g [b > a] + g/2 [a = b]
-    "maximum": (
-        lambda g, out, a, b: g * _maximum_weights(a, b, True),
-        lambda g, out, a, b: g * _maximum_weights(a, b, False),
-    ),
-    # out = log sum e^x       dx = g e^(x - out) = g softmax(x)   (fused: stable with max shift)
-    "logsumexp": (
-        lambda g, out, x, kept: (
-            _broadcast_to(g.reshape(kept), x.shape) * _exp(x - out.reshape(kept))
-        ),
-    ),
-    # out = softmax(x)        dx = out (g - sum(g out))     (fused: stable and one node)
-    "softmax": (lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
-    # out = x - logsumexp(x)  dx = g - e^out sum(g)         (fused: stable and one node)
-    "log_softmax": (lambda g, out, x, axis: g - _exp(out) * g.sum(axis=axis, keepdims=True),),
-    # out = x.astype(dtype)   dx = g.astype(x.dtype)
-    "astype": (lambda g, out, x: g.astype(x.dtype),),
-    # out = -sum(t log_softmax(x))   dx = g (softmax(x) sum(t) - t)   (t a constant target;
-    #                         fused: the usual classification loss as one node, stable)
-    "cross_entropy": (
-        lambda g, out, x, t, axis, probs: (
-            g * (_softmax(x, probs, axis) * t.sum(axis=axis, keepdims=True) - t)
-        ),
-    ),
-    # out = x.reshape(s)      dx = g.reshape(x.shape)
-    "reshape": (lambda g, out, x: g.reshape(x.shape),),
-    # out = x.transpose(p)    dx = g.transpose(p⁻¹)
-    "transpose": (lambda g, out, x, inverse: g.transpose(inverse),),
-    # out = broadcast_to(x)   dx = g, summed back to x's shape by the one unbroadcast
-    "broadcast_to": (lambda g, out, x: g,),
-    # out = x[i]              dx = zeros with g added at i (repeats accumulate)
-    "getitem": (lambda g, out, x, index, repeats: _scatter_add(g, x.shape, index, repeats),),
-    # out = scatter_add(s, i) ds = g[i]                     (the VJP of getitem, differentiated)
-    "scatter_add": (lambda g, out, s, index: g[index],),
-    # out = where(c, a, b)    da = g where c                db = g where not c
-    "where": (
-        lambda g, out, a, b, cond: _where(cond, g, 0.0),
-        lambda g, out, a, b, cond: _where(cond, 0.0, g),
-    ),
-    # out = concat(xs, axis)  dxs[i] = the slice of g that xs[i] occupies
-    "concat": _PerInput(_concat_vjp),
-    # out = stack(xs, axis)   dxs[i] = g[..., i, ...] (index i along axis)
-    "stack": _PerInput(_stack_vjp),
-}
 
 
 # --- node construction (the hot path: no validation here) ------------------------------------
@@ -288,7 +32,7 @@ RULES: dict[str, Any] = {
 _new = object.__new__
 
 
-def _result(value: Any, op: str, parents: tuple, ctx: tuple = ()) -> Tensor:
+def _result(value: Any, op: str, parents: tuple, params: tuple = ()) -> Tensor:
     """The node for ``op(parents)``; it records its parents only if a gradient can flow."""
     out = _new(Tensor)
     if type(value) is not np.ndarray:  # numpy returns scalars for 0-d results
@@ -296,7 +40,7 @@ def _result(value: Any, op: str, parents: tuple, ctx: tuple = ()) -> Tensor:
     out.data = value
     out.grad = None
     out._op = op
-    out._ctx = ctx
+    out._params = params
     out._acc = None
     out.name = None
     if not _no_grad_threads or is_grad_enabled():
@@ -310,17 +54,27 @@ def _result(value: Any, op: str, parents: tuple, ctx: tuple = ()) -> Tensor:
     return out
 
 
+def _init_leaf(node: Tensor, value: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
+    """Every slot of a leaf or a constant; the one place they are built (results: _result)."""
+    node.data = value
+    node.grad = None
+    node.requires_grad = requires_grad
+    node.name = name
+    node._parents = ()
+    node._op = ""
+    node._params = ()
+    node._acc = None
+    return node
+
+
 def _const(value: np.ndarray) -> Tensor:
-    c = _new(Tensor)
-    c.data = value
-    c.grad = None
-    c.requires_grad = False
-    c._parents = ()
-    c._op = ""
-    c._ctx = ()
-    c._acc = None
-    c.name = None
-    return c
+    """An array on the other side of an operator becomes a constant node (no gradient)."""
+    return _init_leaf(_new(Tensor), value, False, None)
+
+
+def _unary(op: str, x: Tensor) -> Tensor:
+    """The elementwise function ``op`` of ``calculus.UNARY`` applied to x, recorded."""
+    return _result(UNARY[op][0](x.data), op, (x,))
 
 
 def _as_float_array(data: Any, what: str) -> np.ndarray:
@@ -404,22 +158,9 @@ def _first_entry(x: np.ndarray, bad: np.ndarray) -> str:
     return f"got {float(x[index])!r} at index {index}"
 
 
-def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(1 if i in axes else s for i, s in enumerate(shape))
-
-
-def _unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum g (of a broadcast shape) back to ``shape``: over the leading axes broadcasting
-    added and over the axes where ``shape`` has 1. The only place gradients are unbroadcast."""
-    lead = g.ndim - len(shape)
-    if lead == 1 and g.shape[1:] == shape:  # a bias added to a batch: the common case
-        return g.sum(axis=0)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
-    )
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
+def _value(x: Any) -> Any:
+    """The array behind a Tensor; anything else as it is."""
+    return x.data if isinstance(x, Tensor) else x
 
 
 def _index_key(index: Any) -> tuple[Any, bool]:
@@ -477,14 +218,7 @@ class Tensor(Node):
             data = arr if arr.dtype == dt else arr.astype(dt)
         else:
             data = _as_float_array(data, "Tensor()")
-        self.data = data
-        self.grad = None
-        self.requires_grad = bool(requires_grad)
-        self._parents = ()
-        self._op = ""
-        self._ctx = ()
-        self._acc = None
-        self.name = name
+        _init_leaf(self, data, bool(requires_grad), name)
 
     # --- attributes ----------------------------------------------------------------------
     @property
@@ -515,16 +249,16 @@ class Tensor(Node):
     # Comparisons give constant boolean arrays (masks), never graph nodes. ``==`` is left as
     # identity: nodes are set members in toposort and dictionary keys in backprop()'s result.
     def __lt__(self, other: Any) -> np.ndarray:
-        return self.data < _data(other)
+        return self.data < _value(other)
 
     def __le__(self, other: Any) -> np.ndarray:
-        return self.data <= _data(other)
+        return self.data <= _value(other)
 
     def __gt__(self, other: Any) -> np.ndarray:
-        return self.data > _data(other)
+        return self.data > _value(other)
 
     def __ge__(self, other: Any) -> np.ndarray:
-        return self.data >= _data(other)
+        return self.data >= _value(other)
 
     def astype(self, dtype: Any) -> Tensor:
         """The values in another float dtype; the gradient is cast back (dx = g.astype)."""
@@ -563,86 +297,43 @@ class Tensor(Node):
             extra += f", name={self.name!r}"
         return f"Tensor({body}{extra})"
 
-    # --- the graph engine's hooks -------------------------------------------------------
-    def _grad_pairs(self, upstream: Any, create_graph: bool) -> Any:
-        """(parent, gradient contribution) for each parent that requires grad, in order.
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        return self._parents
 
-        The rule's result is unbroadcast to the parent's shape and cast to its dtype here,
-        and only here. Rules run only for parents that require grad (a matmul by a constant
-        computes one product, not two)."""
-        parents = self._parents
+    # --- the graph engine's hooks (see Node) ---------------------------------------------
+    def _send_grads(self, create_graph: bool, on_edge: OnEdge | None) -> None:
+        """The chain rule: ``parent._acc += vjp(upstream, ...)`` for each parent that requires
+        grad. The VJP's result is unbroadcast to the parent's shape and cast to its dtype
+        here, and only here. Rules run only for parents that require grad (a matmul by a
+        constant computes one product, not two)."""
+        parents, upstream = self._parents, self._acc
         if not parents:
-            return ()
+            return
         rules = RULES[self._op]
         if create_graph:
             if not isinstance(upstream, Tensor):
                 upstream = _const(np.asarray(upstream))
-            args = (self, *parents, *self._ctx)
+            args = (self, *parents, *self._params)
         else:
             if isinstance(upstream, Tensor):
                 upstream = upstream.data
-            if len(parents) == 1:
-                args = (self.data, parents[0].data, *self._ctx)
-            else:
-                args = (self.data, *[p.data for p in parents], *self._ctx)
-        if len(parents) == 1:  # the common case, without the general loop's bookkeeping
-            p = parents[0]
-            if not p.requires_grad:
-                return ()
-            pdata = p.data
-            g = rules[0](upstream, *args)
-            if g.shape != pdata.shape:
-                g = _unbroadcast(g, pdata.shape)
-            if g.dtype != pdata.dtype:
-                g = g.astype(pdata.dtype)
-            return ((p, g),)
-        pairs = []
+            args = (self.data, *[p.data for p in parents], *self._params)
         for i, p in enumerate(parents):
             if not p.requires_grad:
                 continue
             g = rules[i](upstream, *args)
             pdata = p.data
             if g.shape != pdata.shape:
-                g = _unbroadcast(g, pdata.shape)
+                g = unbroadcast(g, pdata.shape)
             if g.dtype != pdata.dtype:
                 g = g.astype(pdata.dtype)
-            pairs.append((p, g))
-        return pairs
-
-    def _parent_grads(self, upstream: Any, create_graph: bool) -> list[Any]:
-        pairs = iter(self._grad_pairs(upstream, create_graph))
-        return [next(pairs)[1] if p.requires_grad else None for p in self._parents]
-
-    def _seed(self, create_graph: bool) -> Any:
-        ones = np.ones(self.data.shape, dtype=self.data.dtype)
-        return _const(ones) if create_graph else ones
-
-    def _zero_grad_like(self, create_graph: bool) -> Any:
-        zeros = np.zeros(self.data.shape, dtype=self.data.dtype)
-        return _const(zeros) if create_graph else zeros
-
-    def _accumulate_grad(self, g: Any, stored: set[int]) -> None:
-        if isinstance(g, Tensor):
-            g = g.data
-        if self.grad is not None:
-            self.grad = self.grad + g  # a new array: never writes into one the user holds
-            return
-        # A gradient array may be shared with another node's .grad (``a + b`` hands the same
-        # g to both), be a view of one, or be read-only. A leaf (what optimizers update in
-        # place) then gets its own copy. An intermediate node's .grad is for reading: it gets
-        # a read-only view instead of a copy, so it can never change another node's .grad.
-        if type(g) is not np.ndarray or g.dtype != self.data.dtype:
-            g = np.array(g, dtype=self.data.dtype)
-        elif id(g) in stored or g.base is not None or not g.flags.writeable:
-            if self._parents:
-                g = g.view()
-                g.flags.writeable = False
+            if on_edge is None and p._acc is None:
+                p._acc = g
             else:
-                g = g.copy()
-        stored.add(id(g))
-        self.grad = g
+                _deposit(self, p, g, on_edge)
 
-    def backward(self, grad: Any = None) -> None:  # noqa: D102 (see Node.backward)
+    def _seed(self, grad: Any, create_graph: bool) -> Any:
         if grad is None:
             if self.data.size != 1:
                 raise RuntimeError(
@@ -650,17 +341,46 @@ class Tensor(Node):
                     f"Tensor has shape {self.shape}; reduce it (e.g. .sum()) or pass "
                     f"backward(grad) with the upstream gradient of shape {self.shape}"
                 )
+            seed = np.ones(self.data.shape, dtype=self.data.dtype)
         else:
-            arr = np.array(_data(grad), dtype=self.data.dtype)
-            if arr.shape != self.shape:
+            seed = np.array(_value(grad), dtype=self.data.dtype)
+            if seed.shape != self.shape:
                 raise ValueError(
-                    f"backward(grad): grad has shape {arr.shape} but the output has shape "
+                    f"backward(grad): grad has shape {seed.shape} but the output has shape "
                     f"{self.shape}; they must be equal"
                 )
-            grad = arr
-        super().backward(grad)
+        return _const(seed) if create_graph else seed
 
-    backward.__doc__ = Node.backward.__doc__
+    def _zero_grad_like(self, create_graph: bool) -> Any:
+        zeros = np.zeros(self.data.shape, dtype=self.data.dtype)
+        return _const(zeros) if create_graph else zeros
+
+    @classmethod
+    def _accumulate_grads(cls, nodes: list[Node]) -> None:
+        # A gradient array may be shared with another node's .grad (``a + b`` hands the same
+        # g to both), be a view of one, or be read-only. A leaf (what optimizers update in
+        # place) then gets its own copy. An intermediate node's .grad is for reading: it gets
+        # a read-only view instead of a copy, so it can never change another node's .grad.
+        stored: set[int] = set()
+        for node in nodes:
+            g = node._acc
+            if g is None:
+                continue
+            if isinstance(g, Tensor):
+                g = g.data
+            if node.grad is not None:
+                node.grad = node.grad + g  # a new array: never writes into one the user holds
+                continue
+            if type(g) is not np.ndarray or g.dtype != node.data.dtype:
+                g = np.array(g, dtype=node.data.dtype)
+            elif id(g) in stored or g.base is not None or not g.flags.writeable:
+                if node.parents:
+                    g = g.view()
+                    g.flags.writeable = False
+                else:
+                    g = g.copy()
+            stored.add(id(g))
+            node.grad = g
 
     # --- arithmetic ----------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -689,7 +409,7 @@ class Tensor(Node):
         return _elementwise("div", operator.truediv, _operand(other, self), self)
 
     def __neg__(self) -> Tensor:
-        return _result(-self.data, "neg", (self,))
+        return _unary("neg", self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -742,21 +462,21 @@ class Tensor(Node):
     # --- elementwise functions -----------------------------------------------------------
     def exp(self) -> Tensor:
         """e^x (overflows to inf above x = 709.78 in float64, with numpy's warning)."""
-        return _result(np.exp(self.data), "exp", (self,))
+        return _unary("exp", self)
 
     def log(self) -> Tensor:
         """ln(x), defined for x > 0 (ValueError naming the op otherwise)."""
         x = self.data
         if x.size and x.min() <= 0:
             raise ValueError(f"log: defined only for x > 0, {_first_entry(x, x <= 0)}")
-        return _result(np.log(x), "log", (self,))
+        return _unary("log", self)
 
     def sqrt(self) -> Tensor:
         """sqrt(x), defined for x >= 0 (ValueError naming the op otherwise)."""
         x = self.data
         if x.size and x.min() < 0:
             raise ValueError(f"sqrt: defined only for x >= 0, {_first_entry(x, x < 0)}")
-        return _result(np.sqrt(x), "sqrt", (self,))
+        return _unary("sqrt", self)
 
     def reciprocal(self) -> Tensor:
         """1/x (ZeroDivisionError if any entry is 0)."""
@@ -765,29 +485,23 @@ class Tensor(Node):
             raise ZeroDivisionError(
                 f"reciprocal: 1/x is undefined at x = 0, {_first_entry(x, x == 0)}"
             )
-        return _result(1.0 / x, "reciprocal", (self,))
+        return _unary("reciprocal", self)
 
     def abs(self) -> Tensor:
         """|x| (gradient sign(x), 0 at the kink)."""
-        return _result(np.abs(self.data), "abs", (self,))
+        return _unary("abs", self)
 
     def sigmoid(self) -> Tensor:
-        """1 / (1 + e^-x), computed from e^-|x| so e^x never overflows: exact 0 and 1 limits.
-
-        One fused rule (out (1 - out)) rather than a composition: the composition would form
-        e^-x, which overflows for x < -709."""
-        x = self.data
-        e = np.exp(-np.abs(x))
-        r = 1.0 / (1.0 + e)
-        return _result(np.where(x >= 0, r, e * r), "sigmoid", (self,))
+        """1 / (1 + e^-x), stable: exact 0 and 1 limits (kernel: ``calculus.sigmoid``)."""
+        return _unary("sigmoid", self)
 
     def tanh(self) -> Tensor:
         """tanh(x); exact +-1 limits for large |x|."""
-        return _result(np.tanh(self.data), "tanh", (self,))
+        return _unary("tanh", self)
 
     def relu(self) -> Tensor:
         """max(0, x) (gradient 1 for x > 0, else 0)."""
-        return _result(np.maximum(self.data, 0), "relu", (self,))
+        return _unary("relu", self)
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """min(max(x, lo), hi); the gradient is 1 where lo <= x <= hi, else 0."""
@@ -804,7 +518,7 @@ class Tensor(Node):
         """sum of the entries over ``axis`` (all by default); dx = g broadcast back."""
         axes = _normalize_axes(axis, self.data.ndim, "sum")
         value = self.data.sum(axis=axes, keepdims=keepdims)
-        return _result(value, "sum", (self,), (_kept_shape(self.data.shape, axes),))
+        return _result(value, "sum", (self,), (kept_shape(self.data.shape, axes),))
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """mean over ``axis`` (all by default): sum / n; dx = g / n broadcast back."""
@@ -812,7 +526,7 @@ class Tensor(Node):
         shape = self.data.shape
         n = int(np.prod([shape[a] for a in axes])) if axes else 1
         value = self.data.sum(axis=axes, keepdims=keepdims) * (1.0 / n)
-        return _result(value, "mean", (self,), (_kept_shape(shape, axes), n))
+        return _result(value, "mean", (self,), (kept_shape(shape, axes), n))
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """max over ``axis`` (all by default).
@@ -822,7 +536,7 @@ class Tensor(Node):
         ``amax``), so the total is conserved."""
         axes = _normalize_axes(axis, self.data.ndim, "max")
         value = self.data.max(axis=axes, keepdims=keepdims)
-        return _result(value, "max", (self,), (axes, _kept_shape(self.data.shape, axes)))
+        return _result(value, "max", (self,), (axes, kept_shape(self.data.shape, axes)))
 
     def logsumexp(
         self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
@@ -831,13 +545,8 @@ class Tensor(Node):
         overflows (logsumexp([1e4, 1e4]) = 1e4 + log 2). Gradient: softmax(x)."""
         x = self.data
         axes = _normalize_axes(axis, x.ndim, "logsumexp")
-        kept = _kept_shape(x.shape, axes)
-        m = x.max(axis=axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)  # all -inf slices: shift by 0, result -inf
-        with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer for -inf rows
-            s = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
-        value = s if keepdims else s.reshape([d for i, d in enumerate(x.shape) if i not in axes])
-        return _result(value, "logsumexp", (self,), (kept,))
+        value = calculus.logsumexp(x, axes, keepdims)
+        return _result(value, "logsumexp", (self,), (kept_shape(x.shape, axes),))
 
     def softmax(self, axis: int = -1) -> Tensor:
         """e^x / sum(e^x) along ``axis``, with the max subtracted first (stable at any |x|).
@@ -845,17 +554,14 @@ class Tensor(Node):
         One fused rule, out (g - sum(g out)): as fast as it gets and no e^x is ever formed."""
         x = self.data
         (ax,) = _normalize_axes(axis, x.ndim, "softmax")
-        e = np.exp(x - x.max(axis=ax, keepdims=True))
-        return _result(e / e.sum(axis=ax, keepdims=True), "softmax", (self,), (ax,))
+        return _result(calculus.softmax(x, ax), "softmax", (self,), (ax,))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - logsumexp(x) along ``axis``, computed with the max shift: exact at |x| = 1e4
         (log_softmax([0, -1e4]) = [0, -1e4]). One fused rule, g - e^out sum(g)."""
         x = self.data
         (ax,) = _normalize_axes(axis, x.ndim, "log_softmax")
-        shifted = x - x.max(axis=ax, keepdims=True)
-        value = shifted - np.log(np.exp(shifted).sum(axis=ax, keepdims=True))
-        return _result(value, "log_softmax", (self,), (ax,))
+        return _result(calculus.log_softmax(x, ax), "log_softmax", (self,), (ax,))
 
     def cross_entropy(self, target: Any, axis: int = -1) -> Tensor:
         """-sum(target * log_softmax(self, axis)): the cross-entropy of the target
@@ -868,20 +574,15 @@ class Tensor(Node):
         shift so it is exact at any |x|."""
         x = self.data
         (ax,) = _normalize_axes(axis, x.ndim, "cross_entropy")
-        t = _data(target)
+        t = _value(target)
         t = np.asarray(t, dtype=x.dtype)
         if t.shape != x.shape:
             raise ValueError(
                 f"cross_entropy: target has shape {t.shape}, logits have shape {x.shape}; "
                 "they must match"
             )
-        shifted = x - x.max(axis=ax, keepdims=True)
-        e = np.exp(shifted)
-        total = e.sum(axis=ax, keepdims=True)
-        log_probs = shifted - np.log(total)
-        value = -np.vdot(t, log_probs)  # vdot flattens: one pass, no temporary product
-        return _result(np.asarray(value, dtype=x.dtype), "cross_entropy", (self,),
-                       (t, ax, e / total))
+        value, probs = calculus.cross_entropy(x, t, ax)
+        return _result(value, "cross_entropy", (self,), (t, ax, probs))
 
     # --- shapes --------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:

@@ -62,30 +62,6 @@ class GraphvizNotFoundError(RuntimeError):
 
 
 # --- walking the graph ------------------------------------------------------------------
-def _all_nodes(root: Node) -> list[Node]:
-    """Every node under ``root`` (constants included), each after its parents.
-
-    Iterative like ``graph.toposort``, but it also visits parents that need no gradient, so
-    the drawing shows the constants an expression used.
-    """
-    order: list[Node] = []
-    visited: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in reversed(node._parents):
-            if id(parent) not in visited:
-                stack.append((parent, False))
-    return order
-
-
 def _is_tensor_like(x: Any) -> bool:
     return isinstance(x, np.ndarray)
 
@@ -93,12 +69,12 @@ def _is_tensor_like(x: Any) -> bool:
 def _op_label(node: Node) -> str:
     """The op of ``node`` as drawn: a symbol for arithmetic, the constant parameters appended
     (``pow 2``, ``sum axis=0``)."""
-    label = OP_SYMBOLS.get(node._op, node._op)
-    params = [text for text in map(_format_ctx, node._ctx) if text]
+    label = OP_SYMBOLS.get(node.op, node.op)
+    params = [text for text in map(_format_param, node.params) if text]
     return f"{label} {', '.join(params)}" if params else label
 
 
-def _format_ctx(c: Any) -> str:
+def _format_param(c: Any) -> str:
     """A short text for a simple op parameter (a number, an axis, a shape); "" for anything
     else (arrays, masks, functions an engine keeps for its backward rule)."""
     if isinstance(c, bool) or c is None:
@@ -125,8 +101,8 @@ def _labels(nodes: list[Node]) -> dict[int, str]:
         if node.name:
             base = str(node.name)
         else:
-            if node._op:
-                kind = node._op
+            if node.op:
+                kind = node.op
             elif node.requires_grad:
                 kind = "leaf"
             else:
@@ -206,7 +182,7 @@ def to_dot(
         raise TypeError(f"to_dot() takes a Scalar or a Tensor, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
-    nodes = _all_nodes(root)
+    nodes = toposort(root, include_constants=True)
     labels = _labels(nodes)
     ids = {id(n): f"v{i}" for i, n in enumerate(nodes)}
     lines = [
@@ -230,10 +206,10 @@ def to_dot(
         else:
             style = 'style=filled, fillcolor="#eeeeee", fontcolor="#555555"'
         lines.append(f'  {ids[id(node)]} [shape=record, label="{record}", {style}];')
-        if node._parents:
+        if node.parents:
             op_id = ids[id(node)] + "_op"
             lines.append(f"  {op_id} [shape=ellipse, label={_quote(_op_label(node))}];")
-            for parent in node._parents:
+            for parent in node.parents:
                 lines.append(f"  {ids[id(parent)]} -> {op_id};")
             lines.append(f"  {op_id} -> {ids[id(node)]};")
     lines.append("}")
@@ -467,12 +443,13 @@ def _local_grads(node: Node) -> list[Any]:
 
     Only for engines whose rules are local derivatives (Scalar); Tensor rules are VJPs and get
     None here."""
-    from .scalar import Scalar  # local import: viz must not import engines at module load
+    from .scalar import RULES as SCALAR_RULES  # local: viz must not import engines at load
+    from .scalar import Scalar
 
     if not isinstance(node, Scalar):
-        return [None] * len(node._parents)
-    rules = node._rules[node._op]
-    args = (node.data, *[p.data for p in node._parents], *node._ctx)
+        return [None] * len(node.parents)
+    rules = SCALAR_RULES[node.op]
+    args = (node.data, *[p.data for p in node.parents], *node.params)
     return [rule(*args) for rule in rules]
 
 
@@ -498,8 +475,8 @@ def trace(root: Node, seed: Any = None, precision: int = 6) -> Trace:
     if not root.requires_grad:
         raise RuntimeError("trace(): the output does not require grad (no input reaches it)")
     if seed is None:
-        seed = root._seed(False)
-    labels = _labels(_all_nodes(root))
+        seed = np.ones_like(root.data) if _is_tensor_like(root.data) else 1.0
+    labels = _labels(toposort(root, include_constants=True))
     edges: dict[int, list[tuple[Node, Any, Any]]] = {}
 
     def record(node: Node, parent: Node, contribution: Any, total: Any) -> None:
@@ -510,14 +487,14 @@ def trace(root: Node, seed: Any = None, precision: int = 6) -> Trace:
     rows: list[TraceRow] = []
     for step, node in enumerate(reversed(order), start=1):
         shape = tuple(node.data.shape) if _is_tensor_like(node.data) else None
-        row = TraceRow(step, labels[id(node)], node._op, _copy(node.data),
+        row = TraceRow(step, labels[id(node)], node.op, _copy(node.data),
                        _copy(grads.get(node)), shape=shape)
         rows.append(row)
-        if not node._parents:
+        if not node.parents:
             continue
         recorded = iter(edges.get(id(node), ()))
         # backprop reports an edge for each parent that requires grad, in parent order
-        for parent, local in zip(node._parents, _local_grads(node)):
+        for parent, local in zip(node.parents, _local_grads(node)):
             if parent.requires_grad:
                 _, contribution, total = next(recorded)
                 row.updates.append(

@@ -78,14 +78,18 @@ def test_random_expression_dags_match_central_differences(expr) -> None:
 
 @given(expr=expressions(max_inputs=4, max_steps=12))
 def test_scalar_fast_paths_agree_exactly_with_the_general_graph_machinery(expr) -> None:
-    # Scalar overrides _push_parents and _send_grads to build no tuples; Node's general
-    # versions (taken when tracing or with create_graph) must give the same order and
-    # bit-identical gradients.
-    out = expr(*[Scalar(v) for v in expr.inputs])
+    # Scalar's _send_grads writes each += inline when nothing observes the sweep; observed
+    # (on_edge, as viz.trace does) it goes through graph._deposit, and with create_graph the
+    # rules get nodes and record their products. Scalar's _push_parents builds no tuple.
+    # All must give the same order and bit-identical gradients as the general versions.
+    xs = [Scalar(v) for v in expr.inputs]
+    out = expr(*xs)
     assume(out.requires_grad)
     fast_order, fast = toposort(out), backprop(out, 1.0)
     general = backprop(out, 1.0, on_edge=lambda *edge: None)
     assert general == fast
+    recorded = grad(out, xs, create_graph=True)
+    assert [g.data for g in recorded] == grad(out, xs)
     original = Scalar._push_parents
     try:
         Scalar._push_parents = Node._push_parents  # type: ignore[method-assign]
@@ -263,7 +267,7 @@ def test_toposort_puts_every_node_after_its_parents_on_shared_dags() -> None:
     position = {id(n): k for k, n in enumerate(order)}
     assert len(position) == len(order)
     for node in order:
-        for parent in node._parents:
+        for parent in node.parents:
             if parent.requires_grad:  # constants (the 0 that sum() starts from) are skipped
                 assert position[id(parent)] < position[id(node)]
 
@@ -272,7 +276,7 @@ def test_no_grad_records_nothing_and_constants_do_not_require_grad() -> None:
     a = Scalar(2.0)
     with no_grad():
         b = a * 3
-    assert not b.requires_grad and b._parents == ()
+    assert not b.requires_grad and b.parents == ()
     c = Scalar(1.0, requires_grad=False) * 5
     assert not c.requires_grad
     with pytest.raises(RuntimeError, match="does not require grad"):

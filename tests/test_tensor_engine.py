@@ -16,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 from autograd_core import (
     Scalar,
     Tensor,
+    backprop,
     concat,
     enable_grad,
     grad,
@@ -133,18 +134,18 @@ def test_gradients_accumulate_and_are_not_shared_between_nodes():
 
 
 def test_matmul_skips_gradient_of_constant_operand(monkeypatch):
-    import autograd_core.tensor as tensor_module
+    import autograd_core.calculus as calculus
 
     def must_not_run(*args):
         raise AssertionError("computed the gradient of an input that does not require grad")
 
     W = Tensor(np.ones((2, 3)), requires_grad=True)
     X = Tensor(np.ones((3, 4)))
-    monkeypatch.setattr(tensor_module, "_matmul_grad_b", must_not_run)
+    monkeypatch.setattr(calculus, "_matmul_grad_b", must_not_run)
     (W @ X).sum().backward()
     assert X.grad is None
     np.testing.assert_array_equal(W.grad, np.full((2, 3), 4.0))
-    monkeypatch.setattr(tensor_module, "_matmul_grad_a", must_not_run)
+    monkeypatch.setattr(calculus, "_matmul_grad_a", must_not_run)
     monkeypatch.undo()
 
 
@@ -579,15 +580,48 @@ def test_float32_second_order_keeps_dtype():
     np.testing.assert_allclose(h, [2.0, 2.0])
 
 
-def test_parent_grads_hook_pads_with_none():
-    """The graph protocol: one contribution per parent, None where none is needed."""
+def test_send_grads_hook_skips_constants_and_counts_a_repeated_parent():
+    """The chain-rule hook: one += per parent that requires grad, none into a constant."""
     w = Tensor(np.ones((2, 3)), requires_grad=True)
     x = Tensor(np.ones((3,)))
-    out = w @ x
-    contributions = out._parent_grads(np.ones(2), False)
-    assert len(contributions) == 2 and contributions[1] is None
-    np.testing.assert_array_equal(contributions[0], np.ones((2, 3)))
+    edges: list = []
+    record = lambda node, parent, g, total: edges.append((parent, np.array(g)))  # noqa: E731
+    backprop(w @ x, np.ones(2), on_edge=record)
+    assert [p for p, _ in edges] == [w]
+    np.testing.assert_array_equal(edges[0][1], np.ones((2, 3)))
+    edges.clear()
     sq = w * w  # the same parent twice: two contributions, both counted
-    assert [g.shape for g in sq._parent_grads(np.ones((2, 3)), False)] == [(2, 3), (2, 3)]
+    backprop(sq, np.ones((2, 3)), on_edge=record)
+    assert [p for p, _ in edges] == [w, w]
     sq.sum().backward()
     np.testing.assert_array_equal(w.grad, 2 * np.ones((2, 3)))
+
+
+def _unset_slots(node) -> list[str]:
+    slots = [s for cls in type(node).__mro__ for s in getattr(cls, "__slots__", ())]
+    return [s for s in slots if not hasattr(node, s)]
+
+
+def test_every_construction_path_sets_every_slot():
+    """Leaves, constants and op results are each built in one place per engine; a path that
+    forgot a slot would surface later as an AttributeError deep inside a sweep."""
+    s, t = Scalar(2.0), Scalar(3.0, requires_grad=False)
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    with no_grad():
+        scalar_no_grad, tensor_no_grad = s * 2.0, x * 2.0
+    nodes = [
+        s, t, s + t, 1.0 + s, (s + 1.0).parents[1], s**2, 2**s, scalar_no_grad,
+        *grad(s * s * t, [s, t], create_graph=True),
+        x, x.detach(), x + 1.0, (x + 1.0).parents[1], x @ x, x[0], x.sum(), tensor_no_grad,
+        where(x.data > 0, x, 0.0), concat([x, x]), x.astype(np.float32),
+        *grad((x * x).sum(), [x], create_graph=True),
+    ]
+    for node in nodes:
+        assert _unset_slots(node) == [], (node, _unset_slots(node))
+        assert isinstance(node.parents, tuple) and isinstance(node.op, str)
+        assert isinstance(node.params, tuple)
+        assert (node.op == "") == (node.parents == ()) or not node.requires_grad
+    for node in (s + t, x + 1.0):
+        for attribute in ("parents", "op", "params"):
+            with pytest.raises(AttributeError):
+                setattr(node, attribute, getattr(node, attribute))

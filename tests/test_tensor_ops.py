@@ -17,7 +17,19 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograd_core import Tensor, concat, enable_grad, grad, maximum, stack, where
+from autograd_core.tensor import RULES
 from autograd_core.testing import check_grad
+
+# The ops each property test checks, registered by @covers: test_every_rule_is_tested fails
+# when an op of the rule table has no first-order property test.
+COVERED: set[str] = set()
+
+
+def covers(*ops: str):
+    """Register ``ops`` as checked against central differences by the decorated test."""
+    COVERED.update(ops)
+    return lambda test: test
+
 
 FINITE = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
 POSITIVE = st.floats(0.2, 3.0, allow_nan=False, allow_infinity=False)
@@ -76,6 +88,7 @@ BINARY = {
 }
 
 
+@covers(*BINARY)
 @pytest.mark.parametrize("name", list(BINARY))
 @given(data=st.data())
 def test_binary_ops_broadcast(name, data):
@@ -107,6 +120,7 @@ def test_operators_with_constants_on_either_side(fn, x):
     check_grad(fn, [leaf(x)])
 
 
+@covers("pow")
 @given(x=arrays(SHAPES, FINITE), n=st.sampled_from([2, 3, -1.0, 0.5, 1.5, 2.5, -2]))
 def test_pow_number(x, n):
     x = np.where(np.abs(x) < 0.3, 0.5, np.abs(x))  # positive, so every exponent is defined
@@ -121,6 +135,7 @@ def test_pow_integer_exponent_negative_base(x):
 # --- unary elementwise ops ---------------------------------------------------------------------
 
 UNARY = {
+    "neg": (lambda x: -x, FINITE),
     "exp": (lambda x: x.exp(), FINITE),
     "log": (lambda x: x.log(), POSITIVE),
     "sqrt": (lambda x: x.sqrt(), POSITIVE),
@@ -135,6 +150,7 @@ UNARY = {
 }
 
 
+@covers(*(name for name in UNARY if name in RULES))
 @pytest.mark.parametrize("name", list(UNARY))
 @given(data=st.data())
 def test_unary_ops(name, data):
@@ -146,6 +162,7 @@ def test_unary_ops(name, data):
 # --- reductions --------------------------------------------------------------------------------
 
 
+@covers("sum", "mean", "logsumexp")
 @pytest.mark.parametrize("method", ["sum", "mean", "logsumexp"])
 @given(data=st.data())
 def test_reductions(method, data):
@@ -153,6 +170,7 @@ def test_reductions(method, data):
     check_grad(lambda t: getattr(t, method)(axis=axis, keepdims=keepdims), [x])
 
 
+@covers("max")
 @given(data=st.data())
 def test_max_without_ties(data):
     x, axis, keepdims = data.draw(with_axis(ON_GRID, unique=True))
@@ -168,6 +186,7 @@ def test_max_splits_gradient_among_ties():
     np.testing.assert_allclose(y.grad, [1.0, 0.5, 0.0])
 
 
+@covers("softmax", "log_softmax")
 @pytest.mark.parametrize("method", ["softmax", "log_softmax"])
 @given(x=arrays(NONEMPTY, st.floats(-5, 5)), data=st.data())
 def test_softmax_family(method, x, data):
@@ -175,6 +194,7 @@ def test_softmax_family(method, x, data):
     check_grad(lambda t: getattr(t, method)(axis=axis), [leaf(x)])
 
 
+@covers("cross_entropy")
 @given(x=arrays(NONEMPTY, st.floats(-5, 5)), data=st.data())
 def test_cross_entropy(x, data):
     axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
@@ -200,6 +220,7 @@ def test_cross_entropy_is_exact_at_1e4_and_checks_the_target_shape():
 # --- shapes and indexing -------------------------------------------------------------------------
 
 
+@covers("reshape", "transpose")
 @given(x=arrays(NONEMPTY, FINITE), data=st.data())
 def test_reshape_and_transpose(x, data):
     perm = tuple(data.draw(st.permutations(range(x.ndim))))
@@ -208,6 +229,7 @@ def test_reshape_and_transpose(x, data):
     check_grad(lambda t: t.T, [leaf(x)])
 
 
+@covers("getitem")
 @given(x=arrays(hnp.array_shapes(min_dims=2, max_dims=3, min_side=2, max_side=4), FINITE),
        data=st.data())
 def test_getitem(x, data):
@@ -245,6 +267,7 @@ MATMUL_SHAPES = [
 ]
 
 
+@covers("matmul")
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
 @given(data=st.data())
 def test_matmul_all_numpy_cases(shapes, data):
@@ -268,6 +291,7 @@ def test_dot(shapes, data):
 # --- module-level functions ----------------------------------------------------------------------
 
 
+@covers("concat", "stack")
 @given(data=st.data())
 def test_concat_and_stack(data):
     shape = data.draw(NONEMPTY)
@@ -284,6 +308,7 @@ def test_concat_and_stack(data):
     check_grad(lambda *ts: stack(ts, axis=new_axis), same)
 
 
+@covers("where")
 @given(data=st.data())
 def test_where(data):
     shapes = data.draw(
@@ -293,6 +318,50 @@ def test_where(data):
     a, b = leaf(data.draw(arrays(shapes[1]))), leaf(data.draw(arrays(shapes[2])))
     check_grad(lambda x, y: where(cond, x, y), [a, b])
     check_grad(lambda x: where(cond, x, 0.5), [a])
+
+
+@covers("astype")
+@given(x=arrays(SHAPES, FINITE))
+def test_astype(x):
+    # float64 -> longdouble keeps central differences in float64 accurate; the VJP casts g
+    # back to float64
+    out = leaf(x).astype(np.longdouble)
+    assert out.dtype == np.longdouble and out.op == "astype"
+    check_grad(lambda t: t.astype(np.longdouble), [leaf(x)])
+
+
+@covers("broadcast_to", "scatter_add")
+@given(data=st.data())
+def test_rules_reached_only_through_create_graph(data):
+    """broadcast_to and scatter_add are the VJPs of sum and getitem, recorded under
+    create_graph; as functions of the upstream gradient g they are checked here."""
+    x = leaf(data.draw(arrays((3, 2))))
+    summed = leaf(data.draw(arrays((2,))))
+    picked = leaf(data.draw(arrays((4, 2))))
+
+    def through_sum(g):
+        with enable_grad():
+            return grad((x.sum(axis=0) * g).sum(), x, create_graph=True)
+
+    def through_getitem(g):
+        with enable_grad():
+            return grad((x[[0, 2, 2, 1]] * g).sum(), x, create_graph=True)
+
+    assert "broadcast_to" in {n.op for n in _nodes(through_sum(summed))}
+    assert "scatter_add" in {n.op for n in _nodes(through_getitem(picked))}
+    check_grad(through_sum, [summed])
+    check_grad(through_getitem, [picked])
+
+
+def _nodes(root):
+    from autograd_core import toposort
+
+    return toposort(root)
+
+
+def test_every_rule_is_tested():
+    assert set(RULES) - COVERED == set(), "ops with no property test"
+    assert COVERED - set(RULES) == set(), "property tests registered for unknown ops"
 
 
 # --- second order: every rule differentiated again -----------------------------------------------
@@ -337,7 +406,22 @@ SECOND_ORDER = {
     "matmul": (lambda a, b: (a @ b.T) * (a @ b.T), SMALL, SMALL),
     "concat_stack": (lambda a, b: concat([a * b, a], axis=1) * stack([a, b], 0).sum(0)[:, :1],
                      SMALL, SMALL),
+    "neg": (lambda a, b: -(a * b) * a, SMALL, SMALL),
+    "astype": (lambda a, b: (a * b).astype(np.longdouble) * a, SMALL, SMALL),
+    # third derivatives: the Hessian-vector product of a sum and of an indexing is itself
+    # differentiated, which runs the rules of broadcast_to and scatter_add under create_graph
+    "broadcast_to": (lambda a, b: grad(((a * a).sum(axis=0) * b[0]).sum(), a,
+                                       create_graph=True) * a, SMALL, SMALL),
+    "scatter_add": (lambda a, b: grad(((a * a)[[0, 0, 1]] * b[0]).sum(), a,
+                                      create_graph=True) * a, SMALL, SMALL),
 }
+# entries of SECOND_ORDER that check more than the op they are named after
+SECOND_ORDER_OPS = {"reshape_T": {"reshape", "transpose"}, "concat_stack": {"concat", "stack"}}
+
+
+def test_every_rule_has_a_second_order_test():
+    covered = set().union(*(SECOND_ORDER_OPS.get(name, {name}) for name in SECOND_ORDER))
+    assert set(RULES) - covered == set(), "ops with no second-order test"
 
 
 @pytest.mark.parametrize("name", list(SECOND_ORDER))

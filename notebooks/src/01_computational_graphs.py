@@ -92,8 +92,8 @@ viz.draw(e)
 # %%
 def local_derivative(node, i):
     """d(node)/d(its i-th parent), from the engine's rule table, at the forward values."""
-    args = (node.data, *[p.data for p in node._parents], *node._ctx)
-    return RULES[node._op][i](*args)
+    args = (node.data, *[p.data for p in node.parents], *node.params)
+    return RULES[node.op][i](*args)
 
 
 def label(node):
@@ -104,7 +104,7 @@ def edges(root):
     """(parent, child, local derivative) for every edge that carries a gradient."""
     out = []
     for node in toposort(root):
-        for i, parent in enumerate(node._parents):
+        for i, parent in enumerate(node.parents):
             if parent.requires_grad:
                 out.append((parent, node, local_derivative(node, i)))
     return out
@@ -175,12 +175,12 @@ def forward_mode(root, wrt):
     for node in toposort(root):  # parents before children
         if node is wrt:
             tangent[node] = 1.0
-        elif not node._parents:
+        elif not node.parents:
             tangent[node] = 0.0
         else:
             tangent[node] = sum(
                 local_derivative(node, i) * tangent[p]
-                for i, p in enumerate(node._parents) if p.requires_grad
+                for i, p in enumerate(node.parents) if p.requires_grad
             )
     return tangent[root]
 
