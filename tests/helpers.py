@@ -38,3 +38,22 @@ def write_mnist_dir(directory, n_train=6, n_test=4, gz=False, seed=0):
         else:
             (directory / stem).write_bytes(data)
     return arrays
+
+
+# --- registry of the Tensor engine's property tests ----------------------------------------
+# tests/test_tensor_ops.py fails when an op of the rule table has no first-order property test
+# against central differences (@covers) or no second-order test (@covers_second_order).
+COVERED: set[str] = set()
+COVERED_SECOND_ORDER: set[str] = set()
+
+
+def covers(*ops: str):
+    """Register ``ops`` as checked against central differences by the decorated test."""
+    COVERED.update(ops)
+    return lambda test: test
+
+
+def covers_second_order(*ops: str):
+    """Register ``ops`` as differentiated twice (through create_graph) by the decorated test."""
+    COVERED_SECOND_ORDER.update(ops)
+    return lambda test: test

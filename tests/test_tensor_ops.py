@@ -10,6 +10,9 @@ within the finite-difference step. The second-order tests differentiate each rul
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -20,16 +23,7 @@ from autograd_core import Tensor, concat, enable_grad, grad, maximum, stack, whe
 from autograd_core.tensor import RULES
 from autograd_core.testing import check_grad
 
-# The ops each property test checks, registered by @covers: test_every_rule_is_tested fails
-# when an op of the rule table has no first-order property test.
-COVERED: set[str] = set()
-
-
-def covers(*ops: str):
-    """Register ``ops`` as checked against central differences by the decorated test."""
-    COVERED.update(ops)
-    return lambda test: test
-
+from helpers import COVERED, COVERED_SECOND_ORDER, covers, covers_second_order
 
 FINITE = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
 POSITIVE = st.floats(0.2, 3.0, allow_nan=False, allow_infinity=False)
@@ -359,9 +353,23 @@ def _nodes(root):
     return toposort(root)
 
 
+def _register_all_property_tests() -> None:
+    """Import every Tensor property-test module, so that their @covers have run even when
+    this module is run alone (pytest has imported them already when it collected them)."""
+    for path in sorted(Path(__file__).parent.glob("test_tensor_*.py")):
+        importlib.import_module(path.stem)
+
+
 def test_every_rule_is_tested():
+    _register_all_property_tests()
     assert set(RULES) - COVERED == set(), "ops with no property test"
     assert COVERED - set(RULES) == set(), "property tests registered for unknown ops"
+
+
+def test_every_rule_has_a_second_order_test():
+    _register_all_property_tests()
+    assert set(RULES) - COVERED_SECOND_ORDER == set(), "ops with no second-order test"
+    assert COVERED_SECOND_ORDER - set(RULES) == set(), "second-order tests of unknown ops"
 
 
 # --- second order: every rule differentiated again -----------------------------------------------
@@ -419,11 +427,7 @@ SECOND_ORDER = {
 SECOND_ORDER_OPS = {"reshape_T": {"reshape", "transpose"}, "concat_stack": {"concat", "stack"}}
 
 
-def test_every_rule_has_a_second_order_test():
-    covered = set().union(*(SECOND_ORDER_OPS.get(name, {name}) for name in SECOND_ORDER))
-    assert set(RULES) - covered == set(), "ops with no second-order test"
-
-
+@covers_second_order(*set().union(*(SECOND_ORDER_OPS.get(n, {n}) for n in SECOND_ORDER)))
 @pytest.mark.parametrize("name", list(SECOND_ORDER))
 @given(data=st.data())
 def test_second_order(name, data):
