@@ -166,7 +166,8 @@ def _operators(
             return NotImplemented
         return _result(value(o.data, self.data), op, o, self)
 
-    forward.__name__, reflected.__name__ = f"__{op}__", f"__r{op}__"
+    name = "truediv" if op == "div" else op
+    forward.__name__, reflected.__name__ = f"__{name}__", f"__r{name}__"
     return forward, reflected
 
 
@@ -223,38 +224,36 @@ class Scalar(Node):
                 push(b)
 
     def _send_grads(self, create_graph: bool, on_edge: OnEdge | None) -> None:
-        # The chain rule: parent._acc += upstream * local derivative. Written out for at most
-        # two parents, with no tuple built per edge: the micrograd demo makes 65,000 of these
-        # calls per step. With create_graph the rules get the nodes instead of their floats,
-        # so the products are recorded.
+        # The chain rule: parent._acc += upstream * local derivative.
         a = self._a
         if a is None:
             return
         upstream, rules, b = self._acc, RULES[self._op], self._b
-        if create_graph:
-            out, x = self, a
-        else:
-            out, x = self.data, a.data
-        if b is None:
-            g = upstream * rules[0](out, x, *self._params)
-            if on_edge is None:
-                a._acc = g if a._acc is None else a._acc + g
+        if create_graph or on_edge is not None:
+            # Recorded (the rules get the nodes, so their products are recorded) or observed
+            # (viz.trace): the general form, one graph._deposit per parent.
+            parents = self.parents
+            if create_graph:
+                args = (self, *parents, *self._params)
             else:
-                _deposit(self, a, g, on_edge)
+                args = (self.data, *[p.data for p in parents], *self._params)
+            for i, parent in enumerate(parents):
+                if parent.requires_grad:
+                    _deposit(self, parent, upstream * rules[i](*args), on_edge)
             return
-        y = b if create_graph else b.data
+        # The plain sweep, written out for at most two parents with no tuple built per edge:
+        # the micrograd demo makes 65,000 of these calls per step.
+        if b is None:
+            g = upstream * rules[0](self.data, a.data, *self._params)
+            a._acc = g if a._acc is None else a._acc + g
+            return
+        x, y = a.data, b.data
         if a.requires_grad:
-            g = upstream * rules[0](out, x, y)
-            if on_edge is None:
-                a._acc = g if a._acc is None else a._acc + g
-            else:
-                _deposit(self, a, g, on_edge)
+            g = upstream * rules[0](self.data, x, y)
+            a._acc = g if a._acc is None else a._acc + g
         if b.requires_grad:
-            g = upstream * rules[1](out, x, y)
-            if on_edge is None:
-                b._acc = g if b._acc is None else b._acc + g
-            else:
-                _deposit(self, b, g, on_edge)
+            g = upstream * rules[1](self.data, x, y)
+            b._acc = g if b._acc is None else b._acc + g
 
     def _seed(self, grad: Any, create_graph: bool) -> Any:
         value = 1.0 if grad is None else _check_real(grad, "backward(grad)")

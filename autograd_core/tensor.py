@@ -136,6 +136,23 @@ def _elementwise(op: str, fn: Callable[[Any, Any], Any], a: Tensor, b: Tensor) -
     return _result(value, op, (a, b))
 
 
+def _operators(
+    op: str, fn: Callable[[Any, Any], Any]
+) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Tensor, Any], Tensor]]:
+    """``x op y`` and its reflected form ``y op x`` (y a number or an array) for a binary op
+    computed by ``fn`` on the arrays: the one definition of every Tensor operator."""
+
+    def forward(self: Tensor, other: Any) -> Tensor:
+        return _elementwise(op, fn, self, _operand(other, self))
+
+    def reflected(self: Tensor, other: Any) -> Tensor:
+        return _elementwise(op, fn, _operand(other, self), self)
+
+    name = "truediv" if op == "div" else op
+    forward.__name__, reflected.__name__ = f"__{name}__", f"__r{name}__"
+    return forward, reflected
+
+
 def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
@@ -383,30 +400,11 @@ class Tensor(Node):
             node.grad = g
 
     # --- arithmetic ----------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return _elementwise("add", operator.add, self, _operand(other, self))
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _elementwise("add", operator.add, _operand(other, self), self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _elementwise("sub", operator.sub, self, _operand(other, self))
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _elementwise("sub", operator.sub, _operand(other, self), self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _elementwise("mul", operator.mul, self, _operand(other, self))
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _elementwise("mul", operator.mul, _operand(other, self), self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        """a / b. Division by zero follows numpy (inf or nan, with numpy's warning)."""
-        return _elementwise("div", operator.truediv, self, _operand(other, self))
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _elementwise("div", operator.truediv, _operand(other, self), self)
+    __add__, __radd__ = _operators("add", operator.add)
+    __sub__, __rsub__ = _operators("sub", operator.sub)
+    __mul__, __rmul__ = _operators("mul", operator.mul)
+    # division by zero follows numpy: inf or nan
+    __truediv__, __rtruediv__ = _operators("div", operator.truediv)
 
     def __neg__(self) -> Tensor:
         return _unary("neg", self)
