@@ -241,6 +241,7 @@ def test_backward_twice_gives_exactly_twice_the_gradients() -> None:
     assert (a.grad, b.grad, c.grad, e.grad) == (4.0, 10.0, 4.0, 2.0)
 
 
+@pytest.mark.slow
 def test_million_op_chain_backpropagates_at_default_recursion_limit() -> None:
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(1000)  # Python's default; micrograd's recursive sort dies at ~500
