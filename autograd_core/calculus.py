@@ -196,7 +196,7 @@ def _maximum_weights(a: Any, b: Any, first: bool) -> Any:
     return w.astype(xp.result_type(ad, bd), copy=False)
 
 
-ARITHMETIC: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
+ARITHMETIC: dict[str, tuple[Callable[..., Any], ...]] = {
     # out = a + b             da = g                        db = g
     "add": (lambda g, out, a, b: g, lambda g, out, a, b: g),
     # out = a - b             da = g                        db = -g

@@ -115,6 +115,13 @@ class Node:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_params", "_acc")
+    data: Any
+    grad: Any
+    requires_grad: bool
+    name: str | None
+    _op: str
+    _params: tuple[Any, ...]
+    _acc: Any
 
     #: op name -> one derivative rule per input; each engine sets its own table.
     _rules: dict[str, Any] = {}

@@ -191,6 +191,10 @@ class Scalar(Node):
     # second object per node for Python's cycle collector to track and traverse, which was
     # measured to double the forward time of the micrograd demo.
     __slots__ = ("_a", "_b")
+    data: float
+    grad: float
+    _a: Scalar | None
+    _b: Scalar | None
     _rules = RULES
 
     def __init__(self, data: float, requires_grad: bool = True, name: str | None = None):

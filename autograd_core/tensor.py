@@ -214,6 +214,9 @@ class Tensor(Node):
     """
 
     __slots__ = ("_parents",)
+    data: np.ndarray
+    grad: np.ndarray | None
+    _parents: tuple[Tensor, ...]
     _rules = RULES
     # ndarray (op) Tensor must reach Tensor's reflected operator, not numpy's ufunc machinery.
     __array_ufunc__ = None

@@ -374,7 +374,7 @@ class Trace:
                 format_value(row.value, p, show_norm=True),
                 format_value(row.upstream, p, show_norm=True),
             )
-            lines = []
+            lines: list[tuple[str, ...]] = []
             if not row.updates:
                 lines.append(first + ("", "(input: gradient complete)" if row.op == "" else ""))
             for i, u in enumerate(row.updates):
