@@ -15,7 +15,9 @@ import gzip
 import math
 import os
 import pickle
+import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -53,15 +55,27 @@ _IDX_NAMES = {
 
 
 # --- IDX -------------------------------------------------------------------------------------
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped if it is gzip-compressed (detected by content, not name)."""
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
+# Deflate expands at most ~1032:1, so a gzip file of n bytes cannot hold more than this many
+# times n bytes of data: a header promising more is rejected before anything is allocated.
+_DEFLATE_MAX_RATIO = 1032
+_CHUNK = 1 << 20
+
+
+def _read_at_most(stream: BinaryIO, n: int, path: Path) -> bytes:
+    """Up to ``n`` bytes of ``stream``, read in bounded chunks (fewer at end of data); gzip
+    errors become a ValueError naming the file."""
+    chunks = []
+    left = n
     try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, ValueError) as exc:
+        while left > 0:
+            chunk = stream.read(min(left, _CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"{path}: corrupted or truncated gzip data ({exc})") from None
+    return b"".join(chunks)
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -69,36 +83,54 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     Layout: two zero bytes, a type code, the number of dimensions n, then n big-endian uint32
     sizes, then the data in C order. A file whose header is malformed or whose data size does
-    not match the header raises ``ValueError`` naming the file and what is wrong.
+    not match the header raises ``ValueError`` naming the file and what is wrong. Memory is
+    bounded by what the file can hold: the declared size is checked against the file's length
+    (or, gzip-compressed, deflate's maximal expansion of it) before anything is allocated, and
+    decompression stops at the size the header promises.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise ValueError(f"{path}: not an IDX file (only {len(data)} bytes, no header)")
-    if data[0] != 0 or data[1] != 0:
-        raise ValueError(
-            f"{path}: not an IDX file (bad magic number {data[:4].hex()}: "
-            "the first two bytes must be zero)"
-        )
-    code, ndim = data[2], data[3]
-    if code not in _IDX_DTYPES:
-        raise ValueError(f"{path}: not an IDX file (unknown data type code 0x{code:02x})")
-    if ndim == 0:
-        raise ValueError(f"{path}: IDX header declares 0 dimensions")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{path}: truncated IDX header ({len(data)} bytes, need {header})")
-    shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    dtype = _IDX_DTYPES[code]
-    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on garbage
-    actual = len(data) - header
-    if actual != expected:
-        what = "truncated" if actual < expected else "has trailing bytes"
-        raise ValueError(
-            f"{path}: IDX data {what}: header says shape {shape} of {dtype.name} "
-            f"({expected} bytes), file has {actual} bytes of data"
-        )
-    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    if path.is_dir():
+        raise ValueError(f"{path}: is a directory, not an IDX file")
+    with open(path, "rb") as raw:
+        file_size = os.fstat(raw.fileno()).st_size
+        compressed = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        capacity = _DEFLATE_MAX_RATIO * file_size if compressed else file_size
+        head = _read_at_most(stream, 4, path)
+        if len(head) < 4:
+            raise ValueError(f"{path}: not an IDX file (only {len(head)} bytes, no header)")
+        if head[0] != 0 or head[1] != 0:
+            raise ValueError(
+                f"{path}: not an IDX file (bad magic number {head.hex()}: "
+                "the first two bytes must be zero)"
+            )
+        code, ndim = head[2], head[3]
+        if code not in _IDX_DTYPES:
+            raise ValueError(f"{path}: not an IDX file (unknown data type code 0x{code:02x})")
+        if ndim == 0:
+            raise ValueError(f"{path}: IDX header declares 0 dimensions")
+        dims = _read_at_most(stream, 4 * ndim, path)
+        header = 4 + 4 * ndim
+        if len(dims) < 4 * ndim:
+            raise ValueError(f"{path}: truncated IDX header ({4 + len(dims)} bytes, need {header})")
+        shape = tuple(int(d) for d in np.frombuffer(dims, dtype=">u4"))
+        dtype = _IDX_DTYPES[code]
+        expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on garbage
+        declared = f"header says shape {shape} of {dtype.name} ({expected} bytes)"
+        if header + expected > capacity:
+            raise ValueError(
+                f"{path}: IDX data truncated: {declared}, more than a "
+                f"{'gzip ' if compressed else ''}file of {file_size} bytes can hold"
+            )
+        data = _read_at_most(stream, expected, path)
+        if len(data) < expected:
+            raise ValueError(
+                f"{path}: IDX data truncated: {declared}, file has {len(data)} bytes of data"
+            )
+        if _read_at_most(stream, 1, path):
+            raise ValueError(f"{path}: IDX data has trailing bytes: {declared}, file has more")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
 
 

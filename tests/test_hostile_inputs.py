@@ -1,0 +1,335 @@
+"""Hostile and mistaken inputs, tried as an adversary or a new user would: every one gets a
+clear library error (the exception type AND a message naming the problem), never a traceback
+from inside numpy, never a silent wrong answer.
+
+Categories: construction, arguments, nn, files, CLI. Each case is one parametrized test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import struct
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nn
+from nn.datasets import read_idx
+from nn.safe_npz import load_npz
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- files -----------------------------------------------------------------------------------
+def idx_bytes(shape: tuple[int, ...], code: int = 0x08, data: bytes | None = None) -> bytes:
+    """An IDX file: magic, the shape as big-endian uint32, then the data (zeros by default)."""
+    itemsize = {0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8}[code]
+    if data is None:
+        data = bytes(int(np.prod(shape)) * itemsize)
+    return bytes([0, 0, code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape) + data
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    f = io.BytesIO()
+    np.lib.format.write_array(f, array, allow_pickle=True)
+    return f.getvalue()
+
+
+def npy_header(shape: tuple[int, ...], dtype: str = "<f8") -> bytes:
+    f = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        f, {"descr": dtype, "fortran_order": False, "shape": shape}
+    )
+    return f.getvalue()
+
+
+def zip_of(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    f = io.BytesIO()
+    with zipfile.ZipFile(f, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return f.getvalue()
+
+
+def flip_byte(data: bytes, where: int) -> bytes:
+    return data[:where] + bytes([data[where] ^ 0xFF]) + data[where + 1 :]
+
+
+GOOD_IDX = idx_bytes((3, 4, 4), data=bytes(range(48)))
+GOOD_GZ = gzip.compress(GOOD_IDX)
+
+IDX_FILES = {
+    "empty file": (b"", "no header"),
+    "wrong magic": (b"\x01\x02" + GOOD_IDX[2:], "bad magic"),
+    "a PNG": (b"\x89PNG\r\n\x1a\n" + bytes(40), "bad magic"),
+    "unknown type code": (GOOD_IDX[:2] + b"\x42" + GOOD_IDX[3:], "unknown data type"),
+    "zero dimensions": (GOOD_IDX[:3] + b"\x00", "0 dimensions"),
+    "header cut short": (GOOD_IDX[:9], "truncated IDX header"),
+    "255 dimensions, no sizes": (b"\x00\x00\x08\xff", "truncated IDX header"),
+    "absurd dimensions": (idx_bytes((60000, 60000, 60000), data=b""), "header says shape"),
+    "absurd 4-byte dims": (idx_bytes((2**32 - 1,) * 4, data=bytes(100)), "more than a file"),
+    "data truncated": (GOOD_IDX[:-5], "truncated"),
+    "trailing bytes": (GOOD_IDX + b"\x00", "trailing bytes"),
+    "int32 with odd data": (idx_bytes((3,), 0x0C, data=bytes(11)), "truncated"),
+    "gzip corrupted bytes": (flip_byte(GOOD_GZ, len(GOOD_GZ) // 2), "gzip"),
+    "gzip truncated": (GOOD_GZ[:-10], "gzip"),
+    "gzip magic only": (b"\x1f\x8b", "gzip"),
+    "gzip wrong crc": (GOOD_GZ[:-8] + b"\x00\x00\x00\x00" + GOOD_GZ[-4:], "gzip"),
+    "gzip of garbage": (gzip.compress(b"hello world, not idx"), "bad magic"),
+    "gzip absurd dims": (gzip.compress(idx_bytes((10**5, 10**5), data=b"")), "gzip file of"),
+    "gzip trailing": (gzip.compress(GOOD_IDX + b"xyz"), "trailing bytes"),
+    "gzip data short": (gzip.compress(GOOD_IDX[:-1]), "truncated"),
+}
+
+
+@pytest.mark.parametrize("content, message", IDX_FILES.values(), ids=IDX_FILES.keys())
+def test_files_idx(tmp_path, content, message):
+    path = tmp_path / "hostile-idx"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
+def test_files_idx_directory(tmp_path):
+    with pytest.raises(ValueError, match="is a directory") as info:
+        read_idx(tmp_path)
+    assert str(tmp_path) in str(info.value)
+
+
+def test_files_idx_missing(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_idx(tmp_path / "nope")
+
+
+def test_files_idx_good_ones_still_read(tmp_path):
+    for name, content in (("raw", GOOD_IDX), ("gz", GOOD_GZ)):
+        (tmp_path / name).write_bytes(content)
+        out = read_idx(tmp_path / name)
+        assert out.shape == (3, 4, 4) and out.dtype == np.uint8
+        np.testing.assert_array_equal(out.ravel(), np.arange(48))
+
+
+GOOD_NPZ = {"w.npy": npy_bytes(np.arange(6.0).reshape(2, 3)), "b.npy": npy_bytes(np.zeros(3))}
+
+NPZ_FILES = {
+    "not a zip": (b"garbage, not a zip", "not an .npz archive"),
+    "empty file": (b"", "not an .npz archive"),
+    "a single .npy": (npy_bytes(np.ones(3)), "not an .npz archive"),
+    "member not .npy": (zip_of({"evil.txt": b"hello"}), "is not an .npy array"),
+    "member bad magic": (zip_of({"a.npy": b"NOTNUMPY" + bytes(100)}), "not an .npy array"),
+    "object dtype": (
+        zip_of({"a.npy": npy_bytes(np.array([{"a": 1}], dtype=object))}),
+        "unpickling",
+    ),
+    "header declares huge": (
+        zip_of({"a.npy": npy_header((10**6, 10**6)) + bytes(80)}),
+        "header declares shape",
+    ),
+    "header declares more than data": (
+        zip_of({"a.npy": npy_header((100,)) + bytes(80)}),
+        r"800 bytes\) but the member holds 80",
+    ),
+    "header declares less than data": (
+        zip_of({"a.npy": npy_header((2,)) + bytes(80)}),
+        "member holds 80",
+    ),
+    "malformed header": (
+        zip_of({"a.npy": b"\x93NUMPY\x01\x00\x10\x00{'descr': 12}   \n"}),
+        "malformed .npy header",
+    ),
+    "unsupported version": (zip_of({"a.npy": b"\x93NUMPY\x07\x00" + bytes(20)}), "version"),
+    "corrupted deflate": (
+        flip_byte(zip_of({"a.npy": npy_bytes(np.arange(1000.0))}), 200),
+        "corrupted",
+    ),
+    "over the limit": (zip_of({"a.npy": npy_bytes(np.zeros(1000))}), "max_bytes"),
+}
+
+
+@pytest.mark.parametrize("content, message", NPZ_FILES.values(), ids=NPZ_FILES.keys())
+def test_files_npz(tmp_path, content, message):
+    path = tmp_path / "hostile.npz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as info:
+        load_npz(path, max_bytes=4000)
+    assert str(path) in str(info.value)
+
+
+def test_files_npz_zip_bomb_under_an_unexpected_key(tmp_path):
+    """A member that inflates to 64 MiB under a key the model does not have: refused from the
+    zip directory's sizes before a byte is inflated (the file itself is ~64 KiB)."""
+    path = tmp_path / "bomb.npz"
+    write_npz_bomb(path, "a_key_nobody_asked_for", 64 << 20)
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(ValueError, match="declares .* uncompressed bytes") as info:
+        nn.load(nn.Linear(2, 2), path)
+    assert str(path) in str(info.value)
+
+
+def test_files_npz_round_trip_and_dtypes(tmp_path):
+    path = tmp_path / "ok.npz"
+    arrays = {
+        "f": np.arange(6.0).reshape(2, 3),
+        "fortran": np.asfortranarray(np.arange(6.0, dtype=np.float32).reshape(2, 3)),
+        "i": np.arange(4, dtype=np.int16),
+        "empty": np.zeros((0, 3)),
+        "s": np.array("marker"),
+    }
+    np.savez_compressed(path, **arrays)
+    out = load_npz(path)
+    assert out.keys() == arrays.keys()
+    for k, a in arrays.items():
+        assert out[k].dtype == a.dtype and out[k].shape == a.shape, k
+        np.testing.assert_array_equal(out[k], a)
+    out["f"][0, 0] = 7.0  # writable
+
+
+def test_files_npz_directory_and_missing(tmp_path):
+    with pytest.raises(ValueError, match="is a directory"):
+        load_npz(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        load_npz(tmp_path / "missing.npz")
+    with pytest.raises(ValueError, match="is a directory"):
+        nn.load(nn.Linear(2, 2), tmp_path)
+
+
+def test_files_npz_duplicate_member(tmp_path):
+    path = tmp_path / "dup.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("a.npy", npy_bytes(np.ones(2)))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zf.writestr("a.npy", npy_bytes(np.zeros(2)))
+    with pytest.raises(ValueError, match="appears twice"):
+        load_npz(path)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda p: nn.load(p, nn.Linear(2, 2)), "wrong order"),
+        (lambda p: nn.save(p, nn.Linear(2, 2)), "wrong order"),
+        (lambda p: nn.load(nn.Linear(2, 2), 3), "path must be a str"),
+        (lambda p: nn.load(nn.Linear(2, 2), None), "path must be a str"),
+        (lambda p: nn.load(np.ones(3), p), "model must be a Module"),
+        (lambda p: nn.save({"w": np.ones(2)}, p), "model must be a Module"),
+    ],
+    ids=["load swapped", "save swapped", "int path", "None path", "array model", "dict model"],
+)
+def test_files_wrong_arguments_to_load_and_save(tmp_path, call, message):
+    with pytest.raises(TypeError, match=message):
+        call(tmp_path / "m.npz")
+
+
+def write_npz_bomb(path: Path, key: str, size: int) -> None:
+    """An .npz whose member ``key`` is a valid float64 array of ``size`` bytes of zeros,
+    deflated (~1000:1), written in chunks so the test itself stays small in memory."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open(key + ".npy", "w", force_zip64=True) as f:
+            f.write(npy_header((size // 8,)))
+            chunk = bytes(1 << 20)
+            for _ in range(size >> 20):
+                f.write(chunk)
+
+
+def write_gzip_bomb(path: Path, promised: int, size: int) -> None:
+    """A gzip IDX file whose header promises ``promised`` bytes but whose data is ``size``."""
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(idx_bytes((promised,), data=b""))
+        chunk = bytes(1 << 20)
+        for _ in range(size >> 20):
+            f.write(chunk)
+
+
+ADDRESS_SPACE_SCRIPT = textwrap.dedent(
+    """
+    import resource, sys
+    import numpy as np
+    import nn
+    from nn.datasets import read_idx
+    from nn.safe_npz import load_npz
+
+    def vm_size():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+
+    limit = vm_size() + (96 << 20)  # 96 MiB above what is mapped now
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # the limit bites: a plain allocation of 256 MiB fails
+    try:
+        np.ones(32 << 20)
+        print("LIMIT DID NOT BITE")
+    except MemoryError:
+        print("limit bites")
+    # and numpy's own loader, handed the bomb, runs out of memory: what load_npz prevents
+    try:
+        with np.load(sys.argv[1], allow_pickle=False) as z:
+            z["a_key_nobody_asked_for"]
+        print("np.load read the bomb")
+    except MemoryError:
+        print("np.load: MemoryError")
+    for name, call in [
+        ("npz bomb", lambda: load_npz(sys.argv[1], max_bytes=1 << 20)),
+        ("npz bomb via nn.load", lambda: nn.load(nn.Linear(2, 2), sys.argv[1])),
+        ("npz huge header", lambda: load_npz(sys.argv[2])),
+        ("idx huge header", lambda: read_idx(sys.argv[3])),
+        ("gzip bomb", lambda: read_idx(sys.argv[4])),
+        ("gzip huge header", lambda: read_idx(sys.argv[5])),
+    ]:
+        try:
+            call()
+            print(name, "READ")
+        except ValueError as exc:
+            print(name, "ValueError", str(exc).replace(chr(10), " "))
+        except MemoryError:
+            print(name, "MemoryError")
+    """
+)
+
+
+@pytest.mark.slow
+def test_files_hostile_files_fail_cleanly_under_a_small_address_space(tmp_path):
+    """Under RLIMIT_AS 96 MiB above the interpreter's current mapping, every hostile file gets
+    its ValueError (no MemoryError), while np.load on the same bomb runs out of memory."""
+    bomb = tmp_path / "bomb.npz"
+    write_npz_bomb(bomb, "a_key_nobody_asked_for", 256 << 20)
+    huge_npz = tmp_path / "huge.npz"
+    huge_npz.write_bytes(zip_of({"w.npy": npy_header((10**5, 10**5)) + bytes(64)}))
+    huge_idx = tmp_path / "huge-idx"
+    huge_idx.write_bytes(idx_bytes((60000, 28, 28, 255), data=bytes(1000)))
+    gz_bomb = tmp_path / "bomb-idx.gz"
+    write_gzip_bomb(gz_bomb, 16, 256 << 20)
+    gz_huge = tmp_path / "huge-idx.gz"
+    gz_huge.write_bytes(gzip.compress(idx_bytes((1 << 30,), data=bytes(1 << 16))))
+    result = subprocess.run(
+        [sys.executable, "-c", ADDRESS_SPACE_SCRIPT, bomb, huge_npz, huge_idx, gz_bomb, gz_huge],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "limit bites" and lines[1] == "np.load: MemoryError", lines
+    outcome = dict(line.split(" ValueError ", 1) for line in lines[2:] if " ValueError " in line)
+    assert set(outcome) == {
+        "npz bomb",
+        "npz bomb via nn.load",
+        "npz huge header",
+        "idx huge header",
+        "gzip bomb",
+        "gzip huge header",
+    }, lines
+    assert "uncompressed bytes" in outcome["npz bomb"]
+    assert "uncompressed bytes" in outcome["npz bomb via nn.load"]
+    assert "header declares shape" in outcome["npz huge header"]
+    assert "more than a file" in outcome["idx huge header"]
+    assert "trailing bytes" in outcome["gzip bomb"]
+    assert "more than a gzip file" in outcome["gzip huge header"]
