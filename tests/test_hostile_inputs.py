@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import struct
 import subprocess
 import sys
@@ -333,3 +334,171 @@ def test_files_hostile_files_fail_cleanly_under_a_small_address_space(tmp_path):
     assert "more than a file" in outcome["idx huge header"]
     assert "trailing bytes" in outcome["gzip bomb"]
     assert "more than a gzip file" in outcome["gzip huge header"]
+
+
+# --- CLI -------------------------------------------------------------------------------------
+def write_bad_mnist_dir(path: Path, damage: str) -> Path:
+    """An MNIST-layout directory whose files are damaged as ``damage`` says."""
+    path.mkdir()
+    images, labels = idx_bytes((5, 28, 28)), idx_bytes((5,))
+    files = {
+        "train-images-idx3-ubyte": images,
+        "train-labels-idx1-ubyte": labels,
+        "t10k-images-idx3-ubyte": images,
+        "t10k-labels-idx1-ubyte": labels,
+    }
+    if damage == "truncated":
+        files["train-images-idx3-ubyte"] = images[:-100]
+    elif damage == "corrupted gzip":
+        del files["train-images-idx3-ubyte"]
+        gz = gzip.compress(images)
+        files["train-images-idx3-ubyte.gz"] = flip_byte(gz, len(gz) // 2)
+    elif damage == "missing":
+        del files["t10k-labels-idx1-ubyte"]
+    elif damage == "mismatched":
+        files["train-labels-idx1-ubyte"] = idx_bytes((4,))
+    elif damage == "directory":
+        del files["train-images-idx3-ubyte"]
+        (path / "train-images-idx3-ubyte").mkdir()
+    for name, content in files.items():
+        (path / name).write_bytes(content)
+    return path
+
+
+QUICK = ["--dataset", "moons", "--epochs", "1", "--quiet"]
+
+CLI_ERRORS = {
+    "lr 0": (["--lr", "0"], "--lr must be a finite number > 0, got 0"),
+    "lr negative": (["--lr", "-0.1"], "--lr must be a finite number > 0"),
+    "lr nan": (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+    "lr inf": (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
+    "lr text": (["--lr", "fast"], "argument --lr: invalid float value: 'fast'"),
+    "epochs -1": (["--epochs", "-1"], "--epochs must be >= 1, got -1"),
+    "epochs 0": (["--epochs", "0"], "--epochs must be >= 1, got 0"),
+    "epochs float": (["--epochs", "2.5"], "argument --epochs: invalid int value"),
+    "lr-decay negative": (["--lr-decay", "-0.5"], "--lr-decay must be a finite number > 0"),
+    "lr-decay 0": (["--lr-decay", "0"], "--lr-decay must be a finite number > 0"),
+    "lr-decay nan": (["--lr-decay", "nan"], "--lr-decay must be a finite number > 0"),
+    "hidden -5": (["--hidden", "-5"], "--hidden sizes must be >= 1, got -5"),
+    "hidden 0": (["--hidden", "16", "0"], "--hidden sizes must be >= 1, got 16 0"),
+    "batch-size 0": (["--batch-size", "0"], "--batch-size must be >= 1, got 0"),
+    "batch-size -3": (["--batch-size", "-3"], "--batch-size must be >= 1, got -3"),
+    "momentum 1": (["--momentum", "1"], "--momentum must be in [0, 1)"),
+    "momentum negative": (["--momentum", "-0.5"], "--momentum must be a finite number >= 0"),
+    "weight-decay negative": (["--weight-decay", "-1"], "--weight-decay must be a finite"),
+    "weight-decay nan": (["--weight-decay", "nan"], "--weight-decay must be a finite"),
+    "threads negative": (["--threads", "-2"], "--threads must be >= 0"),
+    "unknown dataset": (["--dataset", "cifar"], "argument --dataset: invalid choice: 'cifar'"),
+    "unknown flag": (["--learning-rate", "0.1"], "unrecognized arguments: --learning-rate"),
+    "dtype float16": (["--dtype", "float16"], "argument --dtype: invalid choice"),
+    "mnist without data-dir": (["--dataset", "mnist"], "--dataset mnist needs --data-dir"),
+    "demo with bad lr": (["--demo", "--lr", "0"], "--lr must be a finite number > 0"),
+}
+
+
+@pytest.mark.parametrize("flags, message", CLI_ERRORS.values(), ids=CLI_ERRORS.keys())
+def test_cli_rejects_bad_flags_on_one_line(capsys, flags, message):
+    assert nn.cli.main([*QUICK, *flags]) == 2
+    out, err = capsys.readouterr()
+    assert err.endswith("\n") and err.count("\n") == 1, err  # one line
+    assert err.startswith("python -m nn: error: ") and message in err, err
+    assert "Traceback" not in err and out == ""  # rejected before training printed anything
+
+
+@pytest.mark.parametrize(
+    "damage", ["truncated", "corrupted gzip", "missing", "mismatched", "directory"]
+)
+def test_cli_corrupted_dataset_directory(tmp_path, capsys, damage):
+    data = write_bad_mnist_dir(tmp_path / "mnist", damage)
+    assert nn.cli.main(["--dataset", "mnist", "--data-dir", str(data), "--epochs", "1"]) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    expected = {
+        "truncated": "truncated",
+        "corrupted gzip": "corrupted or truncated gzip",
+        "missing": "t10k-labels-idx1-ubyte[.gz] not found",
+        "mismatched": "has 5 images but",
+        "directory": "not found",
+    }[damage]
+    assert expected in err and str(data) in err, err
+
+
+@pytest.mark.parametrize(
+    "where", ["directory", "missing parent", "unwritable parent", "unwritable file"]
+)
+def test_cli_save_checked_before_training(tmp_path, capsys, monkeypatch, where):
+    target = {
+        "directory": tmp_path,
+        "missing parent": tmp_path / "no" / "such" / "m.npz",
+        "unwritable parent": tmp_path / "ro" / "m.npz",
+        "unwritable file": tmp_path / "ro-file.npz",
+    }[where]
+    if where == "unwritable parent":
+        (tmp_path / "ro").mkdir(mode=0o500)
+    if where == "unwritable file":
+        target.write_bytes(b"")
+        target.chmod(0o400)
+    # root may write anywhere: answer os.access from the mode bits, as for any other user
+    real_access = os.access
+    monkeypatch.setattr(
+        nn.cli.os,
+        "access",
+        lambda p, mode: real_access(p, mode) and (os.stat(p).st_mode & 0o200 != 0),
+    )
+    assert nn.cli.main([*QUICK, "--save", str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing trained
+    message = {
+        "directory": "is a directory",
+        "missing parent": "does not exist",
+        "unwritable parent": "is not writable",
+        "unwritable file": "the existing file is not writable",
+    }[where]
+    assert err.count("\n") == 1 and message in err and "--save" in err, err
+
+
+def test_cli_output_piped_into_head():
+    """`python -m nn ... | head -1`: no BrokenPipeError traceback, nothing on stderr."""
+    result = subprocess.run(
+        f"{sys.executable} -m nn --dataset moons --epochs 30 --batch-size 8 | head -1",
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        executable="/bin/bash",
+    )
+    assert result.stdout.startswith("moons:"), result.stdout
+    assert result.stdout.count("\n") == 1
+    assert result.stderr == "", result.stderr
+
+
+def test_cli_demo_honours_other_flags(capsys):
+    assert nn.cli.main(["--demo", "--epochs", "1", "--hidden", "8", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(
+        "demo: python -m nn --dataset digits --model mlp --hidden 8 --epochs 1 "
+        "--batch-size 32 --optimizer adam --lr 0.001 --dtype float64"
+    ), out
+    assert err == ""
+
+
+def test_cli_lr_given_is_the_lr_used(capsys):
+    """--lr is honoured exactly (it was `args.lr or default`)."""
+    args = nn.cli.build_parser().parse_args([*QUICK, "--lr", "0.005", "--optimizer", "sgd"])
+    out = nn.cli.run(args)
+    assert out["history"] is not None
+    assert "sgd lr 0.005" not in capsys.readouterr().out  # --quiet
+    args = nn.cli.build_parser().parse_args(
+        ["--dataset", "moons", "--epochs", "1", "--lr", "0.005"]
+    )
+    nn.cli.run(args)
+    assert "adam lr 0.005," in capsys.readouterr().out
+
+
+def test_cli_help_and_parse_errors_return_status(capsys):
+    assert nn.cli.main(["--help"]) == 0
+    assert "usage:" in capsys.readouterr().out
+    assert nn.cli.main(["--epochs"]) == 2
+    err = capsys.readouterr().err
+    assert err == "python -m nn: error: argument --epochs: expected one argument\n"
