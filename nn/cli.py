@@ -70,7 +70,7 @@ def load_dataset(
         X, y = datasets.make_spheres(100, seed=seed)
     else:
         raise ValueError(f"unknown dataset {name!r}; choose one of {DATASETS}")
-    return datasets.train_test_split(X.astype(dtype), y, 0.2, seed=seed)
+    return datasets.split_train_test(X.astype(dtype), y, 0.2, seed=seed)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,7 +1,7 @@
 """Datasets as plain numpy arrays: bundled digits, (Fashion-)MNIST from IDX files, toy sets.
 
 Loaders of real data return ``(X_train, y_train, X_test, y_test)``; toy generators return
-``(X, y)`` (split them with ``train_test_split``). Images are flattened to rows and scaled to
+``(X, y)`` (split them with ``split_train_test``). Images are flattened to rows and scaled to
 [0, 1]; labels are int64 class indices.
 
 Nothing here downloads anything. Fashion-MNIST comes from the Debian package
@@ -29,7 +29,7 @@ __all__ = [
     "make_moons",
     "make_spheres",
     "make_blobs",
-    "train_test_split",
+    "split_train_test",
     "FASHION_MNIST_DIR",
 ]
 
@@ -222,10 +222,16 @@ def load_mnist(
 
 
 # --- bundled and synthetic -------------------------------------------------------------------
-def train_test_split(
+def split_train_test(
     X: np.ndarray, y: np.ndarray, test_fraction: float = 0.2, seed: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A random split of ``(X, y)`` into ``(X_train, y_train, X_test, y_test)``."""
+    """A random split of ``(X, y)`` into ``(X_train, y_train, X_test, y_test)`` (the order of
+    this module's loaders), ``test_fraction`` of the rows held out, seeded by ``seed``.
+
+    Named apart from scikit-learn's ``train_test_split`` on purpose: that one returns
+    ``(X_train, X_test, y_train, y_test)`` and takes ``test_size``/``random_state``, so code
+    written for one would unpack the other's results silently in the wrong order.
+    """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
     if len(X) != len(y):
@@ -253,7 +259,7 @@ def load_digits(
     bunch = sk_load_digits()
     X = (bunch.data / 16.0).astype(dtype)
     y = bunch.target.astype(np.int64)
-    return train_test_split(X, y, test_fraction, seed)
+    return split_train_test(X, y, test_fraction, seed)
 
 
 def make_moons(
