@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 import nn
-from nn.datasets import read_idx
+from autograd_core import Scalar, Tensor
+from nn.datasets import read_idx, split_train_test
 from nn.safe_npz import load_npz
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -502,3 +503,325 @@ def test_cli_help_and_parse_errors_return_status(capsys):
     assert nn.cli.main(["--epochs"]) == 2
     err = capsys.readouterr().err
     assert err == "python -m nn: error: argument --epochs: expected one argument\n"
+
+
+# --- construction ----------------------------------------------------------------------------
+class NotANumber:
+    pass
+
+
+CONSTRUCTION = {
+    "int beyond float64": (lambda: Tensor(10**400), OverflowError, "401 digits is too large"),
+    "negative huge int in list": (
+        lambda: Tensor([1, -(10**309)]),
+        OverflowError,
+        "too large for float64",
+    ),
+    "ragged rows": (lambda: Tensor([[1, 2], [3]]), ValueError, "ragged nested sequence"),
+    "ragged depth": (lambda: Tensor([1, [2, 3]]), ValueError, "ragged nested sequence"),
+    "ragged 3-D": (lambda: Tensor([[[1, 2]], [[3]]]), ValueError, "ragged"),
+    "unknown dtype string": (lambda: Tensor([1.0], dtype="flaot32"), TypeError, "unknown dtype"),
+    "dtype not a dtype": (lambda: Tensor([1.0], dtype=5), TypeError, "unknown dtype"),
+    "int dtype": (lambda: Tensor([1.0], dtype="int32"), TypeError, "dtype int32 is not supported"),
+    "bool dtype": (lambda: Tensor([1.0], dtype=bool), TypeError, "dtype bool is not supported"),
+    "complex dtype": (lambda: Tensor([1.0], dtype=complex), TypeError, "not supported"),
+    "a string": (lambda: Tensor("abc"), TypeError, "got strings"),
+    "numeric strings": (lambda: Tensor(["1", "2"]), TypeError, "got strings"),
+    "bytes": (lambda: Tensor(b"12"), TypeError, "got strings"),
+    "None": (lambda: Tensor(None), TypeError, "got a NoneType"),
+    "None in a list": (lambda: Tensor([1.0, None]), TypeError, "got a NoneType"),
+    "dict": (lambda: Tensor({"a": 1}), TypeError, "got a dict"),
+    "set": (lambda: Tensor({1, 2}), TypeError, "got a set"),
+    "an object": (lambda: Tensor(NotANumber()), TypeError, "got a NotANumber"),
+    "bools": (lambda: Tensor([True, False]), TypeError, "dtype bool is not supported"),
+    "complex": (lambda: Tensor([1 + 2j]), TypeError, "dtype complex128 is not supported"),
+    "bool among ints": (lambda: Tensor(np.array([1, True], dtype=object)), TypeError, "bool"),
+    "a Scalar": (lambda: Tensor(Scalar(1.0)), TypeError, "Scalars and Tensors cannot be mixed"),
+    "requires_grad string": (
+        lambda: Tensor([1.0], requires_grad="no"),
+        TypeError,
+        "requires_grad must be a bool",
+    ),
+    "requires_grad None": (
+        lambda: Tensor([1.0], requires_grad=None),
+        TypeError,
+        "requires_grad must be a bool",
+    ),
+    "Scalar of a huge int": (lambda: Scalar(10**400), OverflowError, "too large for a float"),
+    "Scalar of a string": (lambda: Scalar("1.0"), TypeError, "takes a real number"),
+    "Scalar of None": (lambda: Scalar(None), TypeError, "takes a real number"),
+    "Scalar of a list": (lambda: Scalar([1.0]), TypeError, "takes a real number"),
+    "Scalar of a bool": (lambda: Scalar(True), TypeError, "takes a real number"),
+    "Scalar of a Tensor": (lambda: Scalar(Tensor(1.0)), TypeError, "takes a real number"),
+    "operand None": (lambda: Tensor([1.0]) + None, TypeError, "got a NoneType"),
+    "operand string": (lambda: Tensor([1.0]) * "2", TypeError, "got strings"),
+}
+
+
+@pytest.mark.parametrize("make, error, message", CONSTRUCTION.values(), ids=CONSTRUCTION.keys())
+def test_construction(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_construction_claims_of_the_docstring():
+    """Integers become float64, float32 stays float32, float ndarrays are not copied."""
+    assert Tensor([1, 2]).dtype == np.float64
+    assert Tensor(np.float32(1)).dtype == np.float32
+    assert Tensor([1, 2], dtype="float32").dtype == np.float32
+    a = np.ones(3)
+    assert Tensor(a).data is a
+    assert Tensor(2**70).item() == 2.0**70  # beyond int64 but within float64: converted
+    assert Tensor(np.array([2**63], dtype=np.uint64)).item() == 2.0**63
+
+
+# --- arguments -------------------------------------------------------------------------------
+def T(*shape):
+    return Tensor(np.ones(shape), requires_grad=True)
+
+
+def scalar_out():
+    return Scalar(1.0) * 2.0
+
+
+ARGUMENTS = {
+    "sum axis float": (lambda: T(2, 3).sum(axis=1.0), TypeError, "sum: axis must be an int"),
+    "sum axis string": (lambda: T(2, 3).sum(axis="0"), TypeError, "sum: axis must be an int"),
+    "sum axis bool": (lambda: T(2, 3).sum(axis=True), TypeError, "axis must be an int"),
+    "sum axis list of str": (lambda: T(2, 3).sum(axis=["0"]), TypeError, "axis must be"),
+    "sum axis out of range": (lambda: T(2, 3).sum(axis=2), ValueError, "out of range"),
+    "sum axis repeated": (lambda: T(2, 3).sum(axis=(0, -2)), ValueError, "repeated axis"),
+    "mean axis float": (lambda: T(2, 3).mean(axis=0.5), TypeError, "mean: axis must be"),
+    "max axis string": (lambda: T(2, 3).max(axis="rows"), TypeError, "max: axis must be"),
+    "logsumexp axis float": (lambda: T(2, 3).logsumexp(axis=1.0), TypeError, "logsumexp"),
+    "softmax axis None": (
+        lambda: T(2, 3).softmax(axis=None),
+        TypeError,
+        "softmax: axis must be one int",
+    ),
+    "softmax axis None 1-D": (lambda: T(4).softmax(axis=None), TypeError, "reshape to 1-D"),
+    "softmax axis tuple": (lambda: T(2, 3).softmax(axis=(0, 1)), TypeError, "one int"),
+    "softmax axis float": (lambda: T(2, 3).softmax(axis=1.0), TypeError, "softmax: axis must be"),
+    "softmax axis 5": (lambda: T(2, 3).softmax(axis=5), ValueError, "out of range"),
+    "reshape floats": (
+        lambda: T(6).reshape(2.0, 3),
+        TypeError,
+        "reshape: the new shape must be ints",
+    ),
+    "reshape float tuple": (lambda: T(6).reshape((2, 3.0)), TypeError, "must be ints"),
+    "reshape string": (lambda: T(6).reshape("6"), TypeError, "must be ints"),
+    "reshape None": (lambda: T(6).reshape(None), TypeError, "must be ints"),
+    "reshape bool": (lambda: T(1).reshape(True), TypeError, "must be ints"),
+    "reshape wrong size": (lambda: T(6).reshape(4, 2), ValueError, r"shape \(6,\).*into shape"),
+    "reshape two -1": (lambda: T(6).reshape(-1, -1), ValueError, "cannot reshape"),
+    "bool of many": (lambda: bool(T(6)), ValueError, r"bool\(\) of a Tensor of shape \(6,\)"),
+    "bool of empty": (lambda: bool(T(0)), ValueError, "0 entries"),
+    "if on a matrix": (lambda: 1 if T(2, 2) else 0, ValueError, "ambiguous"),
+    "backward string grad": (
+        lambda: (T(3) * 2).backward("abc"),
+        TypeError,
+        r"backward\(grad\): got strings",
+    ),
+    "backward None inside grad": (
+        lambda: (T(3) * 2).backward([None, 1.0, 2.0]),
+        TypeError,
+        "backward\\(grad\\): got a NoneType",
+    ),
+    "backward ragged grad": (lambda: (T(3) * 2).backward([[1], 2, 3]), ValueError, "ragged"),
+    "backward dict grad": (lambda: (T(3) * 2).backward({"g": 1}), TypeError, "got a dict"),
+    "backward bool grad": (lambda: (T(2) * 2).backward([True, False]), TypeError, "dtype bool"),
+    "backward complex grad": (lambda: (T(2) * 2).backward([1j, 1j]), TypeError, "complex"),
+    "backward wrong-shape grad": (lambda: (T(3) * 2).backward(np.ones(4)), ValueError, "shape"),
+    "backward no grad, many": (lambda: (T(3) * 2).backward(), RuntimeError, "one-element"),
+    "backward huge int grad": (lambda: (T(1) * 2).backward(10**400), OverflowError, "too large"),
+    "Scalar backward string": (
+        lambda: scalar_out().backward("x"),
+        TypeError,
+        r"backward\(grad\) takes a real number .* got str",
+    ),
+    "Scalar backward None-list": (lambda: scalar_out().backward([1.0]), TypeError, "real number"),
+    "Scalar backward huge int": (
+        lambda: scalar_out().backward(10**400),
+        OverflowError,
+        "too large",
+    ),
+    "Scalar + string": (
+        lambda: Scalar(1.0) + "1",
+        TypeError,
+        r"unsupported operand.*'Scalar' and 'str'",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, message", ARGUMENTS.values(), ids=ARGUMENTS.keys())
+def test_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_arguments_good_calls_still_work():
+    x = T(2, 3)
+    assert x.sum(axis=np.int64(1)).shape == (2,)
+    assert x.sum(axis=[0, 1]).shape == ()
+    assert x.reshape(np.int64(3), 2).shape == (3, 2)
+    assert bool(Tensor([2.0])) and not bool(Tensor(0.0))
+    y = x * 2
+    y.backward([[1, 2, 3], [4, 5, 6]])  # a nested list of ints is a fine gradient
+    np.testing.assert_array_equal(x.grad, 2 * np.arange(1, 7).reshape(2, 3))
+
+
+def test_scalar_relu_of_nan_is_nan_as_tensor():
+    out = Scalar(float("nan")).relu()
+    assert np.isnan(out.data)
+    assert np.isnan(Tensor(np.nan).relu().item())
+    assert Scalar(-0.0).relu().data == 0.0 and Scalar(2.5).relu().data == 2.5
+    out.backward()
+
+
+# --- nn --------------------------------------------------------------------------------------
+X3 = np.ones((3, 2))
+
+NN = {
+    "Linear(0, n)": (
+        lambda: nn.Linear(0, 3),
+        ValueError,
+        "Linear: in_features must be >= 1, got 0",
+    ),
+    "Linear(n, 0)": (lambda: nn.Linear(3, 0), ValueError, "out_features must be >= 1, got 0"),
+    "Linear negative": (lambda: nn.Linear(3, -1), ValueError, "out_features must be >= 1"),
+    "Linear float size": (lambda: nn.Linear(3.5, 2), TypeError, "in_features must be an int"),
+    "Linear string size": (lambda: nn.Linear("3", 2), TypeError, "in_features must be an int"),
+    "Linear bool size": (lambda: nn.Linear(True, 2), TypeError, "must be an int"),
+    "Linear int dtype": (lambda: nn.Linear(2, 2, dtype="int32"), TypeError, "float dtype"),
+    "Linear unknown dtype": (lambda: nn.Linear(2, 2, dtype="f32"), TypeError, "unknown dtype"),
+    "Linear unknown init": (lambda: nn.Linear(2, 2, init="kaiming"), ValueError, "unknown init"),
+    "Linear float seed": (lambda: nn.Linear(3, 2, seed=1.5), TypeError, "Linear: seed must be"),
+    "Linear string seed": (lambda: nn.Linear(3, 2, seed="0"), TypeError, "seed must be"),
+    "Linear negative seed": (lambda: nn.Linear(3, 2, seed=-1), TypeError, "int >= 0"),
+    "Linear bool seed": (lambda: nn.Linear(3, 2, seed=True), TypeError, "seed must be"),
+    "MLP hidden int": (lambda: nn.MLP(4, 16, 3), TypeError, r"hidden_sizes must be a list.*\[16\]"),
+    "MLP hidden string": (lambda: nn.MLP(4, "16", 3), TypeError, "hidden_sizes must be a list"),
+    "MLP hidden 0": (lambda: nn.MLP(4, [16, 0], 3), ValueError, r"hidden_sizes\[1\] must be >= 1"),
+    "MLP hidden float": (
+        lambda: nn.MLP(4, [16.0], 3),
+        TypeError,
+        r"hidden_sizes\[0\] must be an int",
+    ),
+    "MLP out 0": (lambda: nn.MLP(4, [8], 0), ValueError, "MLP: out_features must be >= 1"),
+    "MLP in float": (lambda: nn.MLP(4.0, [8], 2), TypeError, "MLP: in_features must be an int"),
+    "MLP seed float": (lambda: nn.MLP(4, [8], 2, seed=0.5), TypeError, "MLP: seed must be"),
+    "MLP activation": (
+        lambda: nn.MLP(4, [8], 2, activation="gelu"),
+        ValueError,
+        "unknown activation",
+    ),
+    "MLP int dtype": (lambda: nn.MLP(4, [8], 2, dtype=np.int64), TypeError, "float dtype"),
+    "LogisticRegression 0": (
+        lambda: nn.LogisticRegression(4, 0),
+        ValueError,
+        "num_classes must be >= 1",
+    ),
+    "LogisticRegression float": (
+        lambda: nn.LogisticRegression(4, 2.0),
+        TypeError,
+        "num_classes must be an int",
+    ),
+    "manual_seed string": (
+        lambda: nn.manual_seed("a"),
+        TypeError,
+        "manual_seed: seed must be an int",
+    ),
+    "manual_seed float": (lambda: nn.manual_seed(1.5), TypeError, "manual_seed: seed must be"),
+    "manual_seed None": (lambda: nn.manual_seed(None), TypeError, "manual_seed: seed must be"),
+    "DataLoader None X": (lambda: nn.DataLoader(None, np.ones(3), 2), TypeError, "X is None"),
+    "DataLoader None y": (lambda: nn.DataLoader(X3, None, 2), TypeError, "y is None"),
+    "DataLoader mismatched": (
+        lambda: nn.DataLoader(X3, np.ones(2), 2),
+        ValueError,
+        "X has 3 rows but y has 2",
+    ),
+    "DataLoader 0-d X": (
+        lambda: nn.DataLoader(np.float64(1), np.ones(3), 2),
+        ValueError,
+        "one row per example",
+    ),
+    "DataLoader string X": (
+        lambda: nn.DataLoader(["a", "b", "c"], np.ones(3), 2),
+        TypeError,
+        "numeric",
+    ),
+    "DataLoader batch 0": (
+        lambda: nn.DataLoader(X3, np.ones(3), 0),
+        ValueError,
+        "batch_size must be an int >= 1, got 0",
+    ),
+    "DataLoader batch -1": (
+        lambda: nn.DataLoader(X3, np.ones(3), -1),
+        ValueError,
+        "batch_size must be",
+    ),
+    "DataLoader batch float": (
+        lambda: nn.DataLoader(X3, np.ones(3), 2.5),
+        ValueError,
+        "batch_size must be",
+    ),
+    "DataLoader batch string": (
+        lambda: nn.DataLoader(X3, np.ones(3), "2"),
+        ValueError,
+        "batch_size must be",
+    ),
+    "DataLoader batch None": (
+        lambda: nn.DataLoader(X3, np.ones(3), None),
+        ValueError,
+        "batch_size must be",
+    ),
+    "DataLoader seed float": (
+        lambda: nn.DataLoader(X3, np.ones(3), 2, seed=0.5),
+        TypeError,
+        "DataLoader: seed must be",
+    ),
+    "split fraction": (lambda: split_train_test(X3, np.ones(3), 1.5), ValueError, "test_fraction"),
+    "split mismatched": (
+        lambda: split_train_test(X3, np.ones(2)),
+        ValueError,
+        "3 rows but y has 2",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, message", NN.values(), ids=NN.keys())
+def test_nn(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def epochs_of(loader, n=3):
+    return [np.concatenate([yb for _, yb in loader]) for _ in range(n)]
+
+
+def test_nn_manual_seed_seeds_dataloader_shuffling():
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20)
+    nn.manual_seed(3)
+    first = epochs_of(nn.DataLoader(X, y, 4))
+    nn.manual_seed(3)
+    again = epochs_of(nn.DataLoader(X, y, 4))
+    nn.manual_seed(4)
+    other = epochs_of(nn.DataLoader(X, y, 4))
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+    # an explicit seed still wins, and a loader does not shift the stream modules draw from
+    nn.manual_seed(0)
+    w0 = nn.Linear(3, 2).weight.data
+    nn.manual_seed(0)
+    nn.DataLoader(X, y, 4)
+    np.testing.assert_array_equal(nn.Linear(3, 2).weight.data, w0)
+
+
+def test_nn_no_sklearn_name_with_other_behaviour():
+    """nn.datasets has no train_test_split (scikit-learn's returns another order)."""
+    assert not hasattr(nn.datasets, "train_test_split")
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    X_tr, y_tr, X_te, y_te = split_train_test(X, y, 0.3, seed=0)
+    assert X_tr.shape == (7, 2) and y_tr.shape == (7,) and X_te.shape == (3, 2)
+    np.testing.assert_array_equal(X_tr[:, 0] / 2, y_tr)
