@@ -254,7 +254,7 @@ def load_digits(
         from sklearn.datasets import load_digits as sk_load_digits
     except ImportError:
         raise ImportError(
-            "load_digits needs scikit-learn (it ships the data): pip install scikit-learn"
+            "load_digits needs scikit-learn (it ships the data): pip install 'autograd-core[data]'"
         ) from None
     bunch = sk_load_digits()
     X = (bunch.data / 16.0).astype(dtype)
