@@ -825,3 +825,40 @@ def test_nn_no_sklearn_name_with_other_behaviour():
     X_tr, y_tr, X_te, y_te = split_train_test(X, y, 0.3, seed=0)
     assert X_tr.shape == (7, 2) and y_tr.shape == (7,) and X_te.shape == (3, 2)
     np.testing.assert_array_equal(X_tr[:, 0] / 2, y_tr)
+
+
+# --- README truth ----------------------------------------------------------------------------
+def test_readme_constructor_claims_hold():
+    """README: Linear and MLP take dtype and seed, LogisticRegression takes dtype."""
+    readme = (ROOT / "README.md").read_text()
+    assert "`Linear` and `MLP` take `dtype` and `seed`" in readme
+    for make in (
+        lambda **kw: nn.Linear(4, 3, **kw),
+        lambda **kw: nn.MLP(4, [5], 3, **kw),
+    ):
+        a, b = make(dtype=np.float32, seed=7), make(dtype=np.float32, seed=7)
+        for p, q in zip(a.parameters(), b.parameters(), strict=True):
+            assert p.dtype == np.float32
+            np.testing.assert_array_equal(p.data, q.data)
+        c = make(dtype=np.float64, seed=8)
+        assert not np.array_equal(a.parameters()[0].data, c.parameters()[0].data)
+    assert all(
+        p.dtype == np.float32 for p in nn.LogisticRegression(4, 3, dtype="float32").parameters()
+    )
+
+
+def test_readme_reproducibility_claims_hold():
+    readme = (ROOT / "README.md").read_text()
+    assert "## Reproducibility" in readme and "BLAS thread count" in readme
+    X, y = np.arange(60.0).reshape(30, 2), np.arange(30)
+
+    def run():
+        nn.manual_seed(11)
+        model = nn.MLP(2, [3], 1)
+        loader = nn.DataLoader(X, y, 7)
+        return model.parameters()[0].data, [yb for _, yb in loader]
+
+    (w1, b1), (w2, b2) = run(), run()
+    np.testing.assert_array_equal(w1, w2)
+    for u, v in zip(b1, b2, strict=True):
+        np.testing.assert_array_equal(u, v)
