@@ -17,9 +17,11 @@ import os
 import pickle
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
+
+from .module import _check_seed, _float_dtype
 
 __all__ = [
     "read_idx",
@@ -143,6 +145,8 @@ def _find_idx(directory: Path, stem: str) -> Path | None:
 
 def _load_idx_dir(directory: Path, dtype: np.dtype, what: str, hint: str) -> tuple:
     """The four arrays of an MNIST-layout directory, checked for consistency."""
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(f"{what}: {directory} is a file; give the directory. {hint}")
     if not directory.is_dir():
         raise FileNotFoundError(f"{what} directory {directory} does not exist. {hint}")
     arrays = {}
@@ -179,13 +183,14 @@ def load_fashion_mnist(
     int64 labels. Files are looked up in ``path``, else ``$FASHION_MNIST_DIR``, else the
     directory of the Debian package ``dataset-fashion-mnist``.
     """
+    dtype = _float_dtype(dtype, "load_fashion_mnist")
     directory = Path(path or os.environ.get("FASHION_MNIST_DIR") or FASHION_MNIST_DIR)
     hint = (
         "Install the data with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or "
         "point the path argument or $FASHION_MNIST_DIR at a directory holding the four "
         "Fashion-MNIST IDX files."
     )
-    return _load_idx_dir(directory, np.dtype(dtype), "Fashion-MNIST", hint)
+    return _load_idx_dir(directory, dtype, "Fashion-MNIST", hint)
 
 
 def load_mnist(
@@ -198,7 +203,7 @@ def load_mnist(
     its training and validation parts (50,000 + 10,000) are joined into one training set.
     """
     path = Path(path)
-    dtype = np.dtype(dtype)
+    dtype = _float_dtype(dtype, "load_mnist")
     if path.is_dir():
         return _load_idx_dir(path, dtype, "MNIST", "Pass the directory holding the IDX files.")
     if not path.is_file():
@@ -222,6 +227,28 @@ def load_mnist(
 
 
 # --- bundled and synthetic -------------------------------------------------------------------
+def _count(n: Any, what: str, owner: str) -> int:
+    """n as an int >= 1, or a clear error naming the argument and the function."""
+    if isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)):
+        if n >= 1:
+            return int(n)
+        raise ValueError(f"{owner}: {what} must be >= 1, got {n}")
+    raise TypeError(f"{owner}: {what} must be an int, got {type(n).__name__} {n!r}")
+
+
+def _spread(x: Any, what: str, owner: str) -> float:
+    """x as a finite float >= 0 (a noise level, a radius), or a clear error."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {what} must be a number, got {type(x).__name__} {x!r}")
+    if not (math.isfinite(x) and x >= 0):
+        raise ValueError(f"{owner}: {what} must be a finite number >= 0, got {x}")
+    return float(x)
+
+
+def _rng(seed: Any, owner: str) -> np.random.Generator:
+    return np.random.default_rng(_check_seed(seed, owner))
+
+
 def split_train_test(
     X: np.ndarray, y: np.ndarray, test_fraction: float = 0.2, seed: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -234,10 +261,17 @@ def split_train_test(
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    if X is None or y is None or np.ndim(X) == 0 or np.ndim(y) == 0:
+        raise TypeError("split_train_test: X and y must be arrays with one row per example")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
-    order = np.random.default_rng(seed).permutation(len(X))
+    order = _rng(seed, "split_train_test").permutation(len(X))
     n_test = max(1, int(round(test_fraction * len(X))))
+    if n_test >= len(X):
+        raise ValueError(
+            f"split_train_test: test_fraction {test_fraction} of {len(X)} rows leaves no "
+            "training rows"
+        )
     test, train = order[:n_test], order[n_test:]
     return X[train], y[train], X[test], y[test]
 
@@ -256,6 +290,7 @@ def load_digits(
         raise ImportError(
             "load_digits needs scikit-learn (it ships the data): pip install 'autograd-core[data]'"
         ) from None
+    dtype = _float_dtype(dtype, "load_digits")  # an int dtype would round [0, 1] to 0 or 1
     bunch = sk_load_digits()
     X = (bunch.data / 16.0).astype(dtype)
     y = bunch.target.astype(np.int64)
@@ -266,7 +301,9 @@ def make_moons(
     n_samples: int = 200, noise: float = 0.1, seed: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles in 2-D (labels 0 and 1), with Gaussian ``noise``."""
-    rng = np.random.default_rng(seed)
+    n_samples = _count(n_samples, "n_samples", "make_moons")
+    noise = _spread(noise, "noise", "make_moons")
+    rng = _rng(seed, "make_moons")
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out = np.linspace(0, np.pi, n_out)
@@ -296,7 +333,9 @@ def make_spheres(
     """The vanishing-gradients data (worked examples, section 8): two classes of 3-D points
     drawn uniformly in balls of ``radius`` around (1, 1, 1) (label 1) and (-1, 2, -7) (label 0).
     """
-    rng = np.random.default_rng(seed)
+    n_per_class = _count(n_per_class, "n_per_class", "make_spheres")
+    radius = _spread(radius, "radius", "make_spheres")
+    rng = _rng(seed, "make_spheres")
     ones = np.array([1.0, 1.0, 1.0]) + _in_ball(rng, n_per_class, 3, radius)
     zeros = np.array([-1.0, 2.0, -7.0]) + _in_ball(rng, n_per_class, 3, radius)
     X = np.vstack([ones, zeros])
@@ -316,10 +355,18 @@ def make_blobs(
     ``centers`` is a count (centres drawn uniformly in [-10, 10]^n_features) or an array of
     shape (k, n_features). Samples are split as evenly as possible among the clusters.
     """
-    rng = np.random.default_rng(seed)
+    n_samples = _count(n_samples, "n_samples", "make_blobs")
+    n_features = _count(n_features, "n_features", "make_blobs")
+    cluster_std = _spread(cluster_std, "cluster_std", "make_blobs")
+    rng = _rng(seed, "make_blobs")
     if np.isscalar(centers):
-        centers = rng.uniform(-10, 10, size=(int(centers), n_features))
+        centers = rng.uniform(-10, 10, size=(_count(centers, "centers", "make_blobs"), n_features))
     centers = np.asarray(centers, dtype=np.float64)
+    if centers.ndim != 2 or len(centers) == 0:
+        raise ValueError(
+            f"make_blobs: centers must be a count or an array of shape (k, n_features) with "
+            f"k >= 1, got shape {centers.shape}"
+        )
     k = len(centers)
     y = np.arange(n_samples, dtype=np.int64) % k
     X = centers[y] + rng.normal(scale=cluster_std, size=(n_samples, centers.shape[1]))

@@ -22,6 +22,7 @@ import pytest
 
 import nn
 from autograd_core import Scalar, Tensor
+from nn import datasets as D
 from nn.datasets import read_idx, split_train_test
 from nn.safe_npz import load_npz
 
@@ -785,6 +786,54 @@ NN = {
         lambda: split_train_test(X3, np.ones(2)),
         ValueError,
         "3 rows but y has 2",
+    ),
+    "make_moons n -5": (lambda: D.make_moons(-5), ValueError, "make_moons: n_samples must be >= 1"),
+    "make_moons n float": (lambda: D.make_moons(10.5), TypeError, "n_samples must be an int"),
+    "make_moons noise -1": (
+        lambda: D.make_moons(10, noise=-1),
+        ValueError,
+        "noise must be a finite",
+    ),
+    "make_moons noise nan": (lambda: D.make_moons(10, noise=np.nan), ValueError, "noise must be"),
+    "make_moons seed float": (
+        lambda: D.make_moons(10, seed=1.5),
+        TypeError,
+        "make_moons: seed must be",
+    ),
+    "make_spheres n -1": (lambda: D.make_spheres(-1), ValueError, "n_per_class must be >= 1"),
+    "make_spheres radius -1": (lambda: D.make_spheres(3, radius=-1), ValueError, "radius must be"),
+    "make_blobs centers 0": (
+        lambda: D.make_blobs(10, centers=0),
+        ValueError,
+        "centers must be >= 1",
+    ),
+    "make_blobs centers 1-D": (
+        lambda: D.make_blobs(10, centers=np.array([1.0, 2.0])),
+        ValueError,
+        r"centers must be a count or an array of shape \(k, n_features\)",
+    ),
+    "make_blobs std -1": (lambda: D.make_blobs(10, cluster_std=-1), ValueError, "cluster_std"),
+    "split leaves no training rows": (
+        lambda: split_train_test(X3, np.ones(3), 0.9),
+        ValueError,
+        "leaves no training rows",
+    ),
+    "split None": (lambda: split_train_test(None, None), TypeError, "one row per example"),
+    "load_digits int dtype": (lambda: D.load_digits(dtype=np.int64), TypeError, "float dtype"),
+    "fashion unknown dtype": (
+        lambda: D.load_fashion_mnist(dtype="flt", path="/nonexistent"),
+        TypeError,
+        "load_fashion_mnist: unknown dtype 'flt'",
+    ),
+    "fashion path is a file": (
+        lambda: D.load_fashion_mnist(path=__file__),
+        NotADirectoryError,
+        "is a file; give the directory",
+    ),
+    "mnist path missing": (
+        lambda: D.load_mnist("/nonexistent/mnist"),
+        FileNotFoundError,
+        "neither a directory of IDX files nor a file",
     ),
 }
 
