@@ -12,12 +12,13 @@ or file the user already has, digits from scikit-learn's bundled copy.
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import os
 import pickle
 import zlib
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,7 @@ __all__ = [
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
 # IDX type codes (third magic byte) -> big-endian numpy dtype.
-_IDX_DTYPES = {
+_IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
     0x09: np.dtype(">i1"),
     0x0B: np.dtype(">i2"),
@@ -63,7 +64,7 @@ _DEFLATE_MAX_RATIO = 1032
 _CHUNK = 1 << 20
 
 
-def _read_at_most(stream: BinaryIO, n: int, path: Path) -> bytes:
+def _read_at_most(stream: io.BufferedIOBase, n: int, path: Path) -> bytes:
     """Up to ``n`` bytes of ``stream``, read in bounded chunks (fewer at end of data); gzip
     errors become a ValueError naming the file."""
     chunks = []
@@ -97,7 +98,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         file_size = os.fstat(raw.fileno()).st_size
         compressed = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
-        stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        stream: io.BufferedIOBase = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
         capacity = _DEFLATE_MAX_RATIO * file_size if compressed else file_size
         head = _read_at_most(stream, 4, path)
         if len(head) < 4:
@@ -285,7 +286,7 @@ def load_digits(
     [0, 1], a random split with ``test_fraction`` of the images held out (seeded).
     """
     try:
-        from sklearn.datasets import load_digits as sk_load_digits
+        from sklearn.datasets import load_digits as sk_load_digits  # type: ignore[import-untyped]
     except ImportError:
         raise ImportError(
             "load_digits needs scikit-learn (it ships the data): pip install 'autograd-core[data]'"
