@@ -260,7 +260,12 @@ class Tensor(Node):
     ):
         if isinstance(data, Tensor):
             data = data.data
-        if not isinstance(requires_grad, (bool, np.bool_)):
+        # identity tests, not isinstance: nn builds a Tensor per batch
+        if (
+            requires_grad is not False
+            and requires_grad is not True
+            and type(requires_grad) is not np.bool_
+        ):
             raise TypeError(f"Tensor(): requires_grad must be a bool, got {requires_grad!r}")
         if dtype is not None:
             try:
