@@ -16,7 +16,10 @@ def _rows(a: Any, name: str) -> np.ndarray:
     """a as an array with at least one axis (rows), or a clear error naming ``name``."""
     if a is None:
         raise TypeError(f"DataLoader: {name} is None; pass an array with one row per example")
-    arr = np.asarray(a)
+    try:
+        arr = np.asarray(a)
+    except ValueError:  # numpy: "inhomogeneous shape"
+        raise ValueError(f"DataLoader: {name} is ragged (rows of different lengths)") from None
     if arr.ndim == 0:
         raise ValueError(f"DataLoader: {name} must have one row per example, got a 0-d {arr!r}")
     if arr.dtype.kind not in "biuf":

@@ -254,7 +254,7 @@ def _as_tensor(x: Any, dtype: np.dtype) -> Tensor:
     """Inputs given as arrays become constant Tensors of the model's dtype (no upcasting)."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(np.asarray(x, dtype=dtype))
+    return Tensor(x, dtype=dtype)  # Tensor() names bad input (strings, None, ragged rows)
 
 
 class Linear(Module):

@@ -33,6 +33,11 @@ def _checked_path(model: Any, path: Any, fn: str) -> Path:
         )
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"nn.{fn}(model, path): path must be a str or os.PathLike, got {path!r}")
+    if isinstance(model, type):
+        raise TypeError(
+            f"nn.{fn}(model, path): got the class {model.__name__}; pass a model instance, "
+            f"e.g. {model.__name__}(...)"
+        )
     if not hasattr(model, "state_dict"):
         raise TypeError(
             f"nn.{fn}(model, path): model must be a Module (with state_dict), got "

@@ -222,8 +222,17 @@ def test_files_npz_duplicate_member(tmp_path):
         (lambda p: nn.load(nn.Linear(2, 2), None), "path must be a str"),
         (lambda p: nn.load(np.ones(3), p), "model must be a Module"),
         (lambda p: nn.save({"w": np.ones(2)}, p), "model must be a Module"),
+        (lambda p: nn.load(nn.Linear, p), "got the class Linear; pass a model instance"),
     ],
-    ids=["load swapped", "save swapped", "int path", "None path", "array model", "dict model"],
+    ids=[
+        "load swapped",
+        "save swapped",
+        "int path",
+        "None path",
+        "array model",
+        "dict model",
+        "class as model",
+    ],
 )
 def test_files_wrong_arguments_to_load_and_save(tmp_path, call, message):
     with pytest.raises(TypeError, match=message):
@@ -789,6 +798,19 @@ NN = {
         lambda: split_train_test(X3, np.ones(2)),
         ValueError,
         "3 rows but y has 2",
+    ),
+    "DataLoader ragged X": (
+        lambda: nn.DataLoader([[1, 2], [3]], [1, 2], 1),
+        ValueError,
+        "DataLoader: X is ragged",
+    ),
+    "Linear on a string": (lambda: nn.Linear(3, 2)("abc"), TypeError, "got strings"),
+    "Linear on None": (lambda: nn.Linear(3, 2)(None), TypeError, "got a NoneType"),
+    "Linear on ragged rows": (lambda: nn.Linear(2, 2)([[1, 2], [3]]), ValueError, "ragged"),
+    "Linear on wrong width": (
+        lambda: nn.Linear(3, 2)(np.ones((4, 5))),
+        ValueError,
+        r"matmul: inner dimensions differ: \(4, 5\) @ \(3, 2\)",
     ),
     "make_moons n -5": (lambda: D.make_moons(-5), ValueError, "make_moons: n_samples must be >= 1"),
     "make_moons n float": (lambda: D.make_moons(10.5), TypeError, "n_samples must be an int"),
