@@ -90,7 +90,13 @@ def _is_real(x: Any) -> bool:
 def _check_real(x: Any, what: str) -> float:
     if not _is_real(x):
         raise TypeError(f"{what} takes a real number (int or float), got {type(x).__name__}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        digits = len(str(abs(int(x))))
+        raise OverflowError(
+            f"{what}: an integer of {digits} digits is too large for a float (max ~1.8e308)"
+        ) from None
 
 
 _new = object.__new__  # nodes are built by slot assignment, skipping __init__'s checks
@@ -348,7 +354,7 @@ class Scalar(Node):
 
     def relu(self) -> Scalar:
         """max(0, x)."""
-        return _result(self.data if self.data > 0 else 0.0, "relu", self)
+        return _result(0.0 if self.data <= 0 else self.data, "relu", self)  # nan stays nan
 
 
 def _real_pow(a: float, b: float) -> float:

@@ -14,6 +14,7 @@ parents only when grad mode is on and some parent requires grad.
 from __future__ import annotations
 
 import operator
+import sys
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any
@@ -84,12 +85,39 @@ def _as_float_array(data: Any, what: str) -> np.ndarray:
             f"{what}: got a {type(data).__name__}; Scalars and Tensors cannot be mixed "
             "(use Tensor(s.data) to make a Tensor of a Scalar's value)"
         )
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data)
+    except ValueError:  # numpy: "inhomogeneous shape"
+        raise ValueError(
+            f"{what}: ragged nested sequence: the rows have different lengths or depths, so "
+            "they do not form an array (pad them, or build one Tensor per row)"
+        ) from None
     kind = arr.dtype.kind
     if kind == "f":
         return arr
     if kind in "iu":
         return arr.astype(np.float64)
+    if kind == "O":
+        # numpy keeps Python ints beyond int64, and anything non-numeric, as objects
+        for item in arr.flat:
+            if not isinstance(item, (int, float, Integral, Real)) or isinstance(item, bool):
+                raise TypeError(
+                    f"{what}: got a {type(item).__name__} ({item!r:.40}) among the values; "
+                    "Tensors hold real numbers"
+                )
+        try:
+            return arr.astype(np.float64)
+        except OverflowError:
+            big = next(x for x in arr.flat if abs(x) > sys.float_info.max)
+            raise OverflowError(
+                f"{what}: an integer of {len(str(abs(big)))} digits is too large for float64 "
+                "(max ~1.8e308)"
+            ) from None
+    if kind in "US":
+        raise TypeError(
+            f"{what}: got strings (dtype {arr.dtype}); Tensors hold real numbers (convert "
+            "text with float(...) first)"
+        )
     raise TypeError(
         f"{what}: dtype {arr.dtype} is not supported; Tensors hold real numbers "
         "(float64, float32, or integers, which become float64)"
@@ -158,9 +186,14 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
         return tuple(range(ndim))
     if type(axis) is int and -ndim <= axis < ndim:  # fast path
         return (axis % ndim,)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for ax in axes:
+        if not isinstance(ax, (int, np.integer)) or isinstance(ax, (bool, np.bool_)):
+            raise TypeError(
+                f"{op}: axis must be an int, a tuple of ints or None, got {axis!r} "
+                f"({type(ax).__name__})"
+            )
         if not -ndim <= ax < ndim:
             raise ValueError(f"{op}: axis {ax} is out of range for a {ndim}-D tensor")
         out.append(int(ax) % ndim if ndim else 0)
@@ -230,8 +263,20 @@ class Tensor(Node):
     ):
         if isinstance(data, Tensor):
             data = data.data
+        # identity tests, not isinstance: nn builds a Tensor per batch
+        if (
+            requires_grad is not False
+            and requires_grad is not True
+            and type(requires_grad) is not np.bool_
+        ):
+            raise TypeError(f"Tensor(): requires_grad must be a bool, got {requires_grad!r}")
         if dtype is not None:
-            dt = np.dtype(dtype)
+            try:
+                dt = np.dtype(dtype)
+            except TypeError:
+                raise TypeError(
+                    f"Tensor(): unknown dtype {dtype!r}; use float32 or float64"
+                ) from None
             if dt.kind != "f":
                 raise TypeError(f"Tensor(): dtype {dt} is not supported; use a float dtype")
             arr = _as_float_array(data, "Tensor()")
@@ -264,6 +309,11 @@ class Tensor(Node):
 
     def __bool__(self) -> bool:
         """Truth of a one-element Tensor (as numpy: ambiguous, a ValueError, otherwise)."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"bool() of a Tensor of shape {self.shape} ({self.data.size} entries) is "
+                "ambiguous; use .all() or .any() of a comparison, or .item() for one entry"
+            )
         return bool(self.data)
 
     # Comparisons give constant boolean arrays (masks), never graph nodes. ``==`` is left as
@@ -363,7 +413,11 @@ class Tensor(Node):
                 )
             seed = np.ones(self.data.shape, dtype=self.data.dtype)
         else:
-            seed = np.array(_value(grad), dtype=self.data.dtype)
+            g = _value(grad)
+            arr = g if type(g) is np.ndarray and g.dtype.kind == "f" else None
+            if arr is None:
+                arr = _as_float_array(g, "backward(grad)")  # names ragged or non-numeric grads
+            seed = np.array(arr, dtype=self.data.dtype)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward(grad): grad has shape {seed.shape} but the output has shape "
@@ -431,8 +485,7 @@ class Tensor(Node):
                 )
             if n < 0 and (x == 0).any():
                 raise ZeroDivisionError(
-                    f"pow: 0.0 ** {n!r} is undefined (division by zero), "
-                    f"{_first_entry(x, x == 0)}"
+                    f"pow: 0.0 ** {n!r} is undefined (division by zero), {_first_entry(x, x == 0)}"
                 )
             return _result(x**n, "pow", (self,), (n,))
         b = _operand(exponent, self)
@@ -554,6 +607,11 @@ class Tensor(Node):
 
         One fused rule, out (g - sum(g out)): as fast as it gets and no e^x is ever formed."""
         x = self.data
+        if axis is None or isinstance(axis, (tuple, list)):
+            raise TypeError(
+                f"softmax: axis must be one int (the axis whose entries sum to 1), got "
+                f"{axis!r}; for a softmax over all entries, reshape to 1-D first"
+            )
         (ax,) = _normalize_axes(axis, x.ndim, "softmax")
         return _result(calculus.softmax(x, ax), "softmax", (self,), (ax,))
 
@@ -590,6 +648,11 @@ class Tensor(Node):
         """The same entries in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        for n in shape:
+            if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
+                raise TypeError(
+                    f"reshape: the new shape must be ints, got {shape!r} ({type(n).__name__} {n!r})"
+                )
         try:
             value = self.data.reshape(shape)
         except ValueError:
@@ -665,8 +728,7 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
         k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
         if k_a != k_b:
             raise ValueError(
-                f"matmul: inner dimensions differ: {a.shape} @ {b.shape} "
-                f"({k_a} != {k_b})"
+                f"matmul: inner dimensions differ: {a.shape} @ {b.shape} ({k_a} != {k_b})"
             ) from None
         raise ValueError(
             f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast"
@@ -697,9 +759,7 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         value = np.concatenate([t.data for t in ts], axis=ax)
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in ts)
-        raise ValueError(
-            f"concat: shapes {shapes} must agree except along axis {axis}"
-        ) from None
+        raise ValueError(f"concat: shapes {shapes} must agree except along axis {axis}") from None
     bounds, start = [], 0
     for t in ts:
         bounds.append((start, start + t.shape[ax]))

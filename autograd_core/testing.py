@@ -12,7 +12,8 @@ gradient from ``backward`` and the numerical one disagree. It works for Scalars 
 Tensor inputs must be float64, because central differences in float32 are too coarse to
 check anything.
 
-For property tests with hypothesis (a dev dependency, imported only when you call them):
+For property tests with hypothesis (the ``testing`` extra, ``pip install
+'autograd-core[testing]'``, imported only when you call them):
 ``scalars()`` draws input values, ``expressions()`` draws random expression DAGs with shared
 subexpressions that evaluate on Scalars and Tensors alike.
 """
@@ -202,9 +203,20 @@ class Expression:
         return "\n".join(lines)
 
 
+def _hypothesis_strategies(feature: str) -> Any:
+    """``hypothesis.strategies``, or an ImportError naming the extra that installs it."""
+    try:
+        from hypothesis import strategies
+    except ImportError:
+        raise ImportError(
+            f"{feature} needs hypothesis: pip install 'autograd-core[testing]'"
+        ) from None
+    return strategies
+
+
 def scalars(min_value: float = -3.0, max_value: float = 3.0) -> Any:
     """Hypothesis strategy: finite floats in [min_value, max_value] (no nan, no inf)."""
-    from hypothesis import strategies as st
+    st = _hypothesis_strategies("autograd_core.testing.scalars()")
 
     return st.floats(min_value, max_value, allow_nan=False, allow_infinity=False)
 
@@ -232,7 +244,7 @@ def expressions(
     Programs whose value exceeds ``bound`` in magnitude are rejected, so central differences
     stay accurate. Call the drawn expression on Scalars (or on Tensors) of ``expr.inputs``.
     """
-    from hypothesis import strategies as st
+    st = _hypothesis_strategies("autograd_core.testing.expressions()")
 
     op_names = list(ops) if ops is not None else list(EXPRESSION_OPS)
     value_strategy = values if values is not None else scalars()

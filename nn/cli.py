@@ -16,10 +16,12 @@ exit status; ``run(build_parser().parse_args(...))`` returns the history and the
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -33,7 +35,16 @@ from .optim import SGD, Adam, Optimizer
 from .serialization import save
 from .train import evaluate, fit
 
-__all__ = ["DATASETS", "build_parser", "limit_blas_threads", "load_dataset", "main", "run"]
+__all__ = [
+    "DATASETS",
+    "DEMO",
+    "build_parser",
+    "validate_args",
+    "limit_blas_threads",
+    "load_dataset",
+    "main",
+    "run",
+]
 
 #: The command named in ``--help`` and in the demo's echo of its flags.
 PROG = "python -m nn"
@@ -59,12 +70,19 @@ def load_dataset(
         X, y = datasets.make_spheres(100, seed=seed)
     else:
         raise ValueError(f"unknown dataset {name!r}; choose one of {DATASETS}")
-    return datasets.train_test_split(X.astype(dtype), y, 0.2, seed=seed)
+    return datasets.split_train_test(X.astype(dtype), y, 0.2, seed=seed)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors on one line (``prog: error: ...``, exit status 2), no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The CLI's argument parser; ``prog`` is the command shown in ``--help``."""
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog=prog,
         description="Train an MLP or a logistic regression on a bundled or installed dataset "
         "and print, per epoch, the training loss, train/test accuracy and seconds.",
@@ -177,12 +195,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.optimizer == "adam":
         optimizer: Optimizer = Adam(
-            model.parameters(), lr=args.lr or 1e-3, weight_decay=args.weight_decay
+            model.parameters(),
+            lr=1e-3 if args.lr is None else args.lr,
+            weight_decay=args.weight_decay,
         )
     else:
         optimizer = SGD(
             model.parameters(),
-            lr=args.lr or 0.1,
+            lr=0.1 if args.lr is None else args.lr,
             momentum=args.momentum,
             weight_decay=args.weight_decay,
         )
@@ -276,21 +296,99 @@ class limit_blas_threads:  # lower case: called like a function, as threadpoolct
         return f"<limit_blas_threads: {self.description}>"
 
 
+#: What ``--demo`` runs: the bundled digits with a small MLP, about a second, ~98% test
+#: accuracy. These are defaults: flags given with ``--demo`` override them.
+DEMO = {
+    "dataset": "digits",
+    "model": "mlp",
+    "hidden": [256],
+    "epochs": 40,
+    "batch_size": 32,
+    "optimizer": "adam",
+    "lr": 1e-3,
+    "dtype": "float64",
+}
+
+
+def _positive(name: str, value: float | None, allow_zero: bool = False) -> str | None:
+    """A message when ``value`` is not a finite number > 0 (>= 0 with allow_zero)."""
+    if value is None or (math.isfinite(value) and (value > 0 or (allow_zero and value == 0))):
+        return None
+    bound = ">= 0" if allow_zero else "> 0"
+    return f"{name} must be a finite number {bound}, got {value:g}"
+
+
+def validate_args(args: argparse.Namespace) -> None:
+    """Reject values that would train nonsense or fail only after training; raises
+    ``ValueError`` naming the flag and the value. ``--save`` is checked here, before training:
+    its directory must exist and be writable, and it must not be a directory itself."""
+    problems = [
+        _positive("--lr", args.lr),
+        _positive("--lr-decay", args.lr_decay),
+        _positive("--weight-decay", args.weight_decay, allow_zero=True),
+        _positive("--momentum", args.momentum, allow_zero=True),
+    ]
+    if args.epochs < 1:
+        problems.append(f"--epochs must be >= 1, got {args.epochs}")
+    if args.batch_size < 1:
+        problems.append(f"--batch-size must be >= 1, got {args.batch_size}")
+    if not 0 <= args.momentum < 1:
+        problems.append(f"--momentum must be in [0, 1), got {args.momentum:g}")
+    bad_hidden = [h for h in args.hidden if h < 1]
+    if args.model == "mlp" and bad_hidden:
+        problems.append(f"--hidden sizes must be >= 1, got {' '.join(map(str, args.hidden))}")
+    if args.threads < 0:
+        problems.append(f"--threads must be >= 0 (0 = library default), got {args.threads}")
+    problem = next((p for p in problems if p), None)
+    if problem:
+        raise ValueError(problem)
+    if args.save:
+        _check_writable(args.save)
+
+
+def _check_writable(path_name: str) -> None:
+    path = os.path.abspath(path_name)
+    parent = os.path.dirname(path)
+    if os.path.isdir(path):
+        raise ValueError(f"--save {path_name}: is a directory; give a file name (e.g. model.npz)")
+    if not os.path.isdir(parent):
+        raise ValueError(f"--save {path_name}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"--save {path_name}: directory {parent} is not writable")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ValueError(f"--save {path_name}: the existing file is not writable")
+
+
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
-    """The CLI entry point; returns the exit status. ``prog`` names the command in messages."""
-    args = build_parser(prog).parse_args(argv)
-    if args.demo:
-        # The bundled digits with a small MLP: about a second, about 98% test accuracy.
-        args.dataset, args.model, args.hidden, args.optimizer = "digits", "mlp", [256], "adam"
-        args.epochs, args.batch_size, args.lr, args.dtype = 40, 32, 1e-3, "float64"
-        print(
-            f"demo: {prog} --dataset digits --model mlp --hidden 256 "
-            "--epochs 40 --batch-size 32 --optimizer adam --lr 1e-3 --dtype float64"
-        )
+    """The CLI entry point; returns the exit status. ``prog`` names the command in messages.
+
+    Every error is one line on stderr and exit status 2. Output piped into a program that
+    stops reading (``| head``) ends the run quietly with status 141, as SIGPIPE would."""
+    parser = build_parser(prog)
     try:
+        args = parser.parse_args(argv)
+        if args.demo:
+            parser.set_defaults(**DEMO)  # explicit flags still win
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a parse error already printed on one line
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        validate_args(args)
+        if args.demo:
+            hidden = " ".join(map(str, args.hidden))
+            print(
+                f"demo: {prog} --dataset {args.dataset} --model {args.model} --hidden {hidden} "
+                f"--epochs {args.epochs} --batch-size {args.batch_size} --optimizer "
+                f"{args.optimizer} --lr {args.lr:g} --dtype {args.dtype}"
+            )
         with limit_blas_threads(args.threads):
             run(args)
-    except (FileNotFoundError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at devnull so that flush is silent too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (OSError, ValueError, ImportError) as exc:
+        message = " ".join(str(exc).split())  # one line, whatever the library said
+        print(f"{prog}: error: {message}", file=sys.stderr)
         return 2
     return 0

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
+from .module import _check_seed, spawn_generator
+
 __all__ = ["DataLoader"]
+
+
+def _rows(a: Any, name: str) -> np.ndarray:
+    """a as an array with at least one axis (rows), or a clear error naming ``name``."""
+    if a is None:
+        raise TypeError(f"DataLoader: {name} is None; pass an array with one row per example")
+    try:
+        arr = np.asarray(a)
+    except ValueError:  # numpy: "inhomogeneous shape"
+        raise ValueError(f"DataLoader: {name} is ragged (rows of different lengths)") from None
+    if arr.ndim == 0:
+        raise ValueError(f"DataLoader: {name} must have one row per example, got a 0-d {arr!r}")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"DataLoader: {name} must be numeric, got dtype {arr.dtype}")
+    return arr
 
 
 class DataLoader:
@@ -14,8 +32,9 @@ class DataLoader:
 
     With ``shuffle=True`` every pass (epoch) visits the rows in a fresh random order drawn from
     a generator seeded once by ``seed``, so a seeded loader gives the same sequence of epochs
-    every run. The last, smaller batch is kept unless ``drop_last=True``. Batches are numpy
-    arrays (copies made by fancy indexing when shuffling, views otherwise).
+    every run; without ``seed`` the generator is derived from ``nn.manual_seed``'s. The last,
+    smaller batch is kept unless ``drop_last=True``. Batches are numpy arrays (copies made by
+    fancy indexing when shuffling, views otherwise).
     """
 
     def __init__(
@@ -27,16 +46,24 @@ class DataLoader:
         seed: int | None = None,
         drop_last: bool = False,
     ):
-        X, y = np.asarray(X), np.asarray(y)
+        X, y = _rows(X, "X"), _rows(y, "y")
         if len(X) != len(y):
             raise ValueError(f"DataLoader: X has {len(X)} rows but y has {len(y)}")
-        if int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size}")
+        if (
+            not isinstance(batch_size, (int, np.integer))
+            or isinstance(batch_size, (bool, np.bool_))
+            or batch_size < 1
+        ):
+            raise ValueError(f"DataLoader: batch_size must be an int >= 1, got {batch_size!r}")
         self.X, self.y = X, y
         self.batch_size = int(batch_size)
-        self.shuffle = shuffle
-        self.drop_last = drop_last
-        self._rng = np.random.default_rng(seed)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self._rng = (
+            spawn_generator()
+            if seed is None
+            else np.random.default_rng(_check_seed(seed, "DataLoader", generator=False))
+        )
 
     def __len__(self) -> int:
         """The number of batches in one pass."""

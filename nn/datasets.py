@@ -1,7 +1,7 @@
 """Datasets as plain numpy arrays: bundled digits, (Fashion-)MNIST from IDX files, toy sets.
 
 Loaders of real data return ``(X_train, y_train, X_test, y_test)``; toy generators return
-``(X, y)`` (split them with ``train_test_split``). Images are flattened to rows and scaled to
+``(X, y)`` (split them with ``split_train_test``). Images are flattened to rows and scaled to
 [0, 1]; labels are int64 class indices.
 
 Nothing here downloads anything. Fashion-MNIST comes from the Debian package
@@ -12,12 +12,17 @@ or file the user already has, digits from scikit-learn's bundled copy.
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import os
 import pickle
+import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from .module import _check_seed, _float_dtype
 
 __all__ = [
     "read_idx",
@@ -27,7 +32,7 @@ __all__ = [
     "make_moons",
     "make_spheres",
     "make_blobs",
-    "train_test_split",
+    "split_train_test",
     "FASHION_MNIST_DIR",
 ]
 
@@ -35,7 +40,7 @@ __all__ = [
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
 # IDX type codes (third magic byte) -> big-endian numpy dtype.
-_IDX_DTYPES = {
+_IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
     0x09: np.dtype(">i1"),
     0x0B: np.dtype(">i2"),
@@ -53,15 +58,27 @@ _IDX_NAMES = {
 
 
 # --- IDX -------------------------------------------------------------------------------------
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped if it is gzip-compressed (detected by content, not name)."""
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
+# Deflate expands at most ~1032:1, so a gzip file of n bytes cannot hold more than this many
+# times n bytes of data: a header promising more is rejected before anything is allocated.
+_DEFLATE_MAX_RATIO = 1032
+_CHUNK = 1 << 20
+
+
+def _read_at_most(stream: io.BufferedIOBase, n: int, path: Path) -> bytes:
+    """Up to ``n`` bytes of ``stream``, read in bounded chunks (fewer at end of data); gzip
+    errors become a ValueError naming the file."""
+    chunks = []
+    left = n
     try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, ValueError) as exc:
+        while left > 0:
+            chunk = stream.read(min(left, _CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"{path}: corrupted or truncated gzip data ({exc})") from None
+    return b"".join(chunks)
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -69,36 +86,54 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     Layout: two zero bytes, a type code, the number of dimensions n, then n big-endian uint32
     sizes, then the data in C order. A file whose header is malformed or whose data size does
-    not match the header raises ``ValueError`` naming the file and what is wrong.
+    not match the header raises ``ValueError`` naming the file and what is wrong. Memory is
+    bounded by what the file can hold: the declared size is checked against the file's length
+    (or, gzip-compressed, deflate's maximal expansion of it) before anything is allocated, and
+    decompression stops at the size the header promises.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise ValueError(f"{path}: not an IDX file (only {len(data)} bytes, no header)")
-    if data[0] != 0 or data[1] != 0:
-        raise ValueError(
-            f"{path}: not an IDX file (bad magic number {data[:4].hex()}: "
-            "the first two bytes must be zero)"
-        )
-    code, ndim = data[2], data[3]
-    if code not in _IDX_DTYPES:
-        raise ValueError(f"{path}: not an IDX file (unknown data type code 0x{code:02x})")
-    if ndim == 0:
-        raise ValueError(f"{path}: IDX header declares 0 dimensions")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{path}: truncated IDX header ({len(data)} bytes, need {header})")
-    shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    dtype = _IDX_DTYPES[code]
-    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on garbage
-    actual = len(data) - header
-    if actual != expected:
-        what = "truncated" if actual < expected else "has trailing bytes"
-        raise ValueError(
-            f"{path}: IDX data {what}: header says shape {shape} of {dtype.name} "
-            f"({expected} bytes), file has {actual} bytes of data"
-        )
-    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    if path.is_dir():
+        raise ValueError(f"{path}: is a directory, not an IDX file")
+    with open(path, "rb") as raw:
+        file_size = os.fstat(raw.fileno()).st_size
+        compressed = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream: io.BufferedIOBase = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        capacity = _DEFLATE_MAX_RATIO * file_size if compressed else file_size
+        head = _read_at_most(stream, 4, path)
+        if len(head) < 4:
+            raise ValueError(f"{path}: not an IDX file (only {len(head)} bytes, no header)")
+        if head[0] != 0 or head[1] != 0:
+            raise ValueError(
+                f"{path}: not an IDX file (bad magic number {head.hex()}: "
+                "the first two bytes must be zero)"
+            )
+        code, ndim = head[2], head[3]
+        if code not in _IDX_DTYPES:
+            raise ValueError(f"{path}: not an IDX file (unknown data type code 0x{code:02x})")
+        if ndim == 0:
+            raise ValueError(f"{path}: IDX header declares 0 dimensions")
+        dims = _read_at_most(stream, 4 * ndim, path)
+        header = 4 + 4 * ndim
+        if len(dims) < 4 * ndim:
+            raise ValueError(f"{path}: truncated IDX header ({4 + len(dims)} bytes, need {header})")
+        shape = tuple(int(d) for d in np.frombuffer(dims, dtype=">u4"))
+        dtype = _IDX_DTYPES[code]
+        expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on garbage
+        declared = f"header says shape {shape} of {dtype.name} ({expected} bytes)"
+        if header + expected > capacity:
+            raise ValueError(
+                f"{path}: IDX data truncated: {declared}, more than a "
+                f"{'gzip ' if compressed else ''}file of {file_size} bytes can hold"
+            )
+        data = _read_at_most(stream, expected, path)
+        if len(data) < expected:
+            raise ValueError(
+                f"{path}: IDX data truncated: {declared}, file has {len(data)} bytes of data"
+            )
+        if _read_at_most(stream, 1, path):
+            raise ValueError(f"{path}: IDX data has trailing bytes: {declared}, file has more")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
 
 
@@ -111,6 +146,8 @@ def _find_idx(directory: Path, stem: str) -> Path | None:
 
 def _load_idx_dir(directory: Path, dtype: np.dtype, what: str, hint: str) -> tuple:
     """The four arrays of an MNIST-layout directory, checked for consistency."""
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(f"{what}: {directory} is a file; give the directory. {hint}")
     if not directory.is_dir():
         raise FileNotFoundError(f"{what} directory {directory} does not exist. {hint}")
     arrays = {}
@@ -147,13 +184,14 @@ def load_fashion_mnist(
     int64 labels. Files are looked up in ``path``, else ``$FASHION_MNIST_DIR``, else the
     directory of the Debian package ``dataset-fashion-mnist``.
     """
+    dtype = _float_dtype(dtype, "load_fashion_mnist")
     directory = Path(path or os.environ.get("FASHION_MNIST_DIR") or FASHION_MNIST_DIR)
     hint = (
         "Install the data with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or "
         "point the path argument or $FASHION_MNIST_DIR at a directory holding the four "
         "Fashion-MNIST IDX files."
     )
-    return _load_idx_dir(directory, np.dtype(dtype), "Fashion-MNIST", hint)
+    return _load_idx_dir(directory, dtype, "Fashion-MNIST", hint)
 
 
 def load_mnist(
@@ -166,7 +204,7 @@ def load_mnist(
     its training and validation parts (50,000 + 10,000) are joined into one training set.
     """
     path = Path(path)
-    dtype = np.dtype(dtype)
+    dtype = _float_dtype(dtype, "load_mnist")
     if path.is_dir():
         return _load_idx_dir(path, dtype, "MNIST", "Pass the directory holding the IDX files.")
     if not path.is_file():
@@ -190,16 +228,51 @@ def load_mnist(
 
 
 # --- bundled and synthetic -------------------------------------------------------------------
-def train_test_split(
+def _count(n: Any, what: str, owner: str) -> int:
+    """n as an int >= 1, or a clear error naming the argument and the function."""
+    if isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)):
+        if n >= 1:
+            return int(n)
+        raise ValueError(f"{owner}: {what} must be >= 1, got {n}")
+    raise TypeError(f"{owner}: {what} must be an int, got {type(n).__name__} {n!r}")
+
+
+def _spread(x: Any, what: str, owner: str) -> float:
+    """x as a finite float >= 0 (a noise level, a radius), or a clear error."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {what} must be a number, got {type(x).__name__} {x!r}")
+    if not (math.isfinite(x) and x >= 0):
+        raise ValueError(f"{owner}: {what} must be a finite number >= 0, got {x}")
+    return float(x)
+
+
+def _rng(seed: Any, owner: str) -> np.random.Generator:
+    return np.random.default_rng(_check_seed(seed, owner))
+
+
+def split_train_test(
     X: np.ndarray, y: np.ndarray, test_fraction: float = 0.2, seed: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A random split of ``(X, y)`` into ``(X_train, y_train, X_test, y_test)``."""
+    """A random split of ``(X, y)`` into ``(X_train, y_train, X_test, y_test)`` (the order of
+    this module's loaders), ``test_fraction`` of the rows held out, seeded by ``seed``.
+
+    Named apart from scikit-learn's ``train_test_split`` on purpose: that one returns
+    ``(X_train, X_test, y_train, y_test)`` and takes ``test_size``/``random_state``, so code
+    written for one would unpack the other's results silently in the wrong order.
+    """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    if X is None or y is None or np.ndim(X) == 0 or np.ndim(y) == 0:
+        raise TypeError("split_train_test: X and y must be arrays with one row per example")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
-    order = np.random.default_rng(seed).permutation(len(X))
+    order = _rng(seed, "split_train_test").permutation(len(X))
     n_test = max(1, int(round(test_fraction * len(X))))
+    if n_test >= len(X):
+        raise ValueError(
+            f"split_train_test: test_fraction {test_fraction} of {len(X)} rows leaves no "
+            "training rows"
+        )
     test, train = order[:n_test], order[n_test:]
     return X[train], y[train], X[test], y[test]
 
@@ -213,22 +286,25 @@ def load_digits(
     [0, 1], a random split with ``test_fraction`` of the images held out (seeded).
     """
     try:
-        from sklearn.datasets import load_digits as sk_load_digits
+        from sklearn.datasets import load_digits as sk_load_digits  # type: ignore[import-untyped]
     except ImportError:
         raise ImportError(
-            "load_digits needs scikit-learn (it ships the data): pip install scikit-learn"
+            "load_digits needs scikit-learn (it ships the data): pip install 'autograd-core[data]'"
         ) from None
+    dtype = _float_dtype(dtype, "load_digits")  # an int dtype would round [0, 1] to 0 or 1
     bunch = sk_load_digits()
     X = (bunch.data / 16.0).astype(dtype)
     y = bunch.target.astype(np.int64)
-    return train_test_split(X, y, test_fraction, seed)
+    return split_train_test(X, y, test_fraction, seed)
 
 
 def make_moons(
     n_samples: int = 200, noise: float = 0.1, seed: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles in 2-D (labels 0 and 1), with Gaussian ``noise``."""
-    rng = np.random.default_rng(seed)
+    n_samples = _count(n_samples, "n_samples", "make_moons")
+    noise = _spread(noise, "noise", "make_moons")
+    rng = _rng(seed, "make_moons")
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out = np.linspace(0, np.pi, n_out)
@@ -258,7 +334,9 @@ def make_spheres(
     """The vanishing-gradients data (worked examples, section 8): two classes of 3-D points
     drawn uniformly in balls of ``radius`` around (1, 1, 1) (label 1) and (-1, 2, -7) (label 0).
     """
-    rng = np.random.default_rng(seed)
+    n_per_class = _count(n_per_class, "n_per_class", "make_spheres")
+    radius = _spread(radius, "radius", "make_spheres")
+    rng = _rng(seed, "make_spheres")
     ones = np.array([1.0, 1.0, 1.0]) + _in_ball(rng, n_per_class, 3, radius)
     zeros = np.array([-1.0, 2.0, -7.0]) + _in_ball(rng, n_per_class, 3, radius)
     X = np.vstack([ones, zeros])
@@ -278,10 +356,18 @@ def make_blobs(
     ``centers`` is a count (centres drawn uniformly in [-10, 10]^n_features) or an array of
     shape (k, n_features). Samples are split as evenly as possible among the clusters.
     """
-    rng = np.random.default_rng(seed)
+    n_samples = _count(n_samples, "n_samples", "make_blobs")
+    n_features = _count(n_features, "n_features", "make_blobs")
+    cluster_std = _spread(cluster_std, "cluster_std", "make_blobs")
+    rng = _rng(seed, "make_blobs")
     if np.isscalar(centers):
-        centers = rng.uniform(-10, 10, size=(int(centers), n_features))
+        centers = rng.uniform(-10, 10, size=(_count(centers, "centers", "make_blobs"), n_features))
     centers = np.asarray(centers, dtype=np.float64)
+    if centers.ndim != 2 or len(centers) == 0:
+        raise ValueError(
+            f"make_blobs: centers must be a count or an array of shape (k, n_features) with "
+            f"k >= 1, got shape {centers.shape}"
+        )
     k = len(centers)
     y = np.arange(n_samples, dtype=np.int64) % k
     X = centers[y] + rng.normal(scale=cluster_std, size=(n_samples, centers.shape[1]))

@@ -39,23 +39,62 @@ __all__ = [
     "LogisticRegression",
     "manual_seed",
     "init_weight",
+    "spawn_generator",
 ]
 
 _global_rng = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
-    """Reset the generator that initialises every module built without ``seed=``."""
+    """Reset the global generator: it initialises every module built without ``seed=`` and
+    seeds the shuffling of every ``DataLoader`` built without ``seed=``."""
     global _global_rng
-    _global_rng = np.random.default_rng(seed)
+    _global_rng = np.random.default_rng(_check_seed(seed, "manual_seed", generator=False))
 
 
-def _generator(seed: int | np.random.Generator | None) -> np.random.Generator:
+def _check_seed(seed: Any, owner: str, generator: bool = True) -> Any:
+    """seed itself if it is an int >= 0 (or, with ``generator``, None or a numpy Generator)."""
+    if generator and (seed is None or isinstance(seed, np.random.Generator)):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) and seed >= 0:
+        return int(seed)
+    allowed = "an int >= 0, a numpy Generator or None" if generator else "an int >= 0"
+    raise TypeError(f"{owner}: seed must be {allowed}, got {seed!r}")
+
+
+def _generator(seed: int | np.random.Generator | None, owner: str = "seed") -> np.random.Generator:
+    seed = _check_seed(seed, owner)
     if seed is None:
         return _global_rng
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)
+
+
+def spawn_generator() -> np.random.Generator:
+    """A new generator derived from the global one (``nn.manual_seed``) without drawing from
+    it: seeding a DataLoader this way leaves the stream that initialises modules unchanged."""
+    return _global_rng.spawn(1)[0]
+
+
+def _check_size(value: Any, what: str, owner: str) -> int:
+    """value as an int if it is an integer >= 1, else a clear error naming ``owner``."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if value >= 1:
+            return int(value)
+        raise ValueError(f"{owner}: {what} must be >= 1, got {value}")
+    raise TypeError(f"{owner}: {what} must be an int, got {type(value).__name__} {value!r}")
+
+
+def _float_dtype(dtype: Any, owner: str) -> np.dtype:
+    """dtype as a numpy float dtype, or a TypeError naming ``owner`` (parameters are floats)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{owner}: unknown dtype {dtype!r}; use float32 or float64") from None
+    if dt.kind != "f":
+        raise TypeError(f"{owner}: dtype must be a float dtype (float32, float64), got {dt}")
+    return dt
 
 
 def init_weight(
@@ -215,7 +254,7 @@ def _as_tensor(x: Any, dtype: np.dtype) -> Tensor:
     """Inputs given as arrays become constant Tensors of the model's dtype (no upcasting)."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(np.asarray(x, dtype=dtype))
+    return Tensor(x, dtype=dtype)  # Tensor() names bad input (strings, None, ragged rows)
 
 
 class Linear(Module):
@@ -236,9 +275,11 @@ class Linear(Module):
         init: str = "lecun",
     ):
         super().__init__()
+        in_features = _check_size(in_features, "in_features", "Linear")
+        out_features = _check_size(out_features, "out_features", "Linear")
         self.in_features, self.out_features = in_features, out_features
-        self.dtype = np.dtype(dtype)
-        w = init_weight(in_features, out_features, init, _generator(seed), self.dtype)
+        self.dtype = _float_dtype(dtype, "Linear")
+        w = init_weight(in_features, out_features, init, _generator(seed, "Linear"), self.dtype)
         self.weight = Parameter(w)
         self.bias = Parameter(np.zeros(out_features, self.dtype)) if bias else None
 
@@ -323,7 +364,16 @@ class MLP(Sequential):
         if activation not in _ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose {sorted(_ACTIVATIONS)}")
         act, init = _ACTIVATIONS[activation]
-        rng = _generator(seed)
+        if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+            raise TypeError(
+                f"MLP: hidden_sizes must be a list of layer sizes (e.g. [{hidden_sizes!r}]), "
+                f"got {type(hidden_sizes).__name__} {hidden_sizes!r}"
+            )
+        for i, h in enumerate(hidden_sizes):
+            _check_size(h, f"hidden_sizes[{i}]", "MLP")
+        _check_size(in_features, "in_features", "MLP")
+        _check_size(out_features, "out_features", "MLP")
+        rng = _generator(seed, "MLP")
         sizes = [in_features, *hidden_sizes]
         layers: list[Module] = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
@@ -344,8 +394,7 @@ class LogisticRegression(Module):
 
     def __init__(self, in_features: int, num_classes: int = 1, dtype: Any = np.float64):
         super().__init__()
-        if num_classes < 1:
-            raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+        num_classes = _check_size(num_classes, "num_classes", "LogisticRegression")
         self.num_classes = num_classes
         self.linear = Linear(in_features, num_classes, dtype=dtype, init="zeros")
 

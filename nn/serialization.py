@@ -16,15 +16,45 @@ from typing import Any
 
 import numpy as np
 
+from .safe_npz import load_npz
+
 __all__ = ["save", "load"]
 
 _FORMAT_KEY = "__nn_format__"
 _FORMAT = "nn-state-dict-v1"
 
 
+def _checked_path(model: Any, path: Any, fn: str) -> Path:
+    """path as a Path; a clear TypeError when the arguments come swapped or are not a path."""
+    if isinstance(model, (str, os.PathLike)) and hasattr(path, "state_dict"):
+        raise TypeError(
+            f"nn.{fn}(model, path): the arguments are in the wrong order (got a path first, "
+            f"then a {type(path).__name__}); call nn.{fn}(model, path)"
+        )
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"nn.{fn}(model, path): path must be a str or os.PathLike, got {path!r}")
+    if isinstance(model, type):
+        raise TypeError(
+            f"nn.{fn}(model, path): got the class {model.__name__}; pass a model instance, "
+            f"e.g. {model.__name__}(...)"
+        )
+    if not hasattr(model, "state_dict"):
+        raise TypeError(
+            f"nn.{fn}(model, path): model must be a Module (with state_dict), got "
+            f"{type(model).__name__}"
+        )
+    return Path(path)
+
+
+def _max_bytes(model: Any) -> int:
+    """What a checkpoint of ``model`` may hold: its parameters at up to 16 bytes per entry
+    (complex128) plus 1 MiB, so a huge array under any key fails before it is allocated."""
+    return 16 * sum(int(np.size(p)) for p in model.state_dict().values()) + (1 << 20)
+
+
 def save(model: Any, path: str | os.PathLike) -> None:
     """Write ``model.state_dict()`` to ``path`` (exactly that name; ``.npz`` is customary)."""
-    path = Path(path)
+    path = _checked_path(model, path, "save")
     state = model.state_dict()
     if _FORMAT_KEY in state:
         raise ValueError(f"a parameter may not be called {_FORMAT_KEY}")
@@ -50,14 +80,9 @@ def load(model: Any, path: str | os.PathLike) -> Any:
     A file that is not a readable ``.npz`` written by ``save`` raises ``ValueError`` naming
     the file; keys or shapes that do not fit the model raise as ``load_state_dict`` does.
     """
-    path = Path(path)
+    path = _checked_path(model, path, "load")
     try:
-        with open(path, "rb") as f:
-            archive = np.load(f, allow_pickle=False)
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ValueError("a single .npy array, not an .npz archive")
-            with archive:
-                state = {name: archive[name] for name in archive.files}
+        state = load_npz(path, max_bytes=_max_bytes(model))
     except FileNotFoundError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:

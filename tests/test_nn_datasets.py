@@ -18,7 +18,7 @@ from nn.datasets import (
     make_moons,
     make_spheres,
     read_idx,
-    train_test_split,
+    split_train_test,
 )
 
 from helpers import idx_bytes, write_mnist_dir
@@ -177,9 +177,9 @@ def test_make_moons_and_blobs():
 
 def test_train_test_split():
     X, y = np.arange(20).reshape(10, 2), np.arange(10)
-    X_train, y_train, X_test, y_test = train_test_split(X, y, 0.3, seed=0)
+    X_train, y_train, X_test, y_test = split_train_test(X, y, 0.3, seed=0)
     assert len(X_test) == 3 and len(X_train) == 7
     assert sorted(np.concatenate([y_train, y_test]).tolist()) == list(range(10))
     np.testing.assert_array_equal(X_train[:, 0] // 2, y_train)
     with pytest.raises(ValueError):
-        train_test_split(X, y, 1.5)
+        split_train_test(X, y, 1.5)

@@ -12,14 +12,14 @@ import pytest
 
 import nn
 from nn import functional as F
-from nn.datasets import load_digits, make_blobs, train_test_split
+from nn.datasets import load_digits, make_blobs, split_train_test
 from nn.optim import SGD, Adam
 from nn.train import evaluate, fit
 
 
 def blobs():
     X, y = make_blobs(600, centers=np.array([[0, 0], [6, 0], [0, 6]]), seed=0)
-    return train_test_split(X, y, 0.25, seed=0)
+    return split_train_test(X, y, 0.25, seed=0)
 
 
 def test_fit_on_blobs_reaches_98_percent():

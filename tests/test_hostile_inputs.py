@@ -1,0 +1,938 @@
+"""Hostile and mistaken inputs, tried as an adversary or a new user would: every one gets a
+clear library error (the exception type AND a message naming the problem), never a traceback
+from inside numpy, never a silent wrong answer.
+
+Categories: construction, arguments, nn, files, CLI. Each case is one parametrized test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nn
+from autograd_core import Scalar, Tensor
+from nn import datasets as D
+from nn.datasets import read_idx, split_train_test
+from nn.safe_npz import load_npz
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- files -----------------------------------------------------------------------------------
+def idx_bytes(shape: tuple[int, ...], code: int = 0x08, data: bytes | None = None) -> bytes:
+    """An IDX file: magic, the shape as big-endian uint32, then the data (zeros by default)."""
+    itemsize = {0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8}[code]
+    if data is None:
+        data = bytes(int(np.prod(shape)) * itemsize)
+    return bytes([0, 0, code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape) + data
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    f = io.BytesIO()
+    np.lib.format.write_array(f, array, allow_pickle=True)
+    return f.getvalue()
+
+
+def npy_header(shape: tuple[int, ...], dtype: str = "<f8") -> bytes:
+    f = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        f, {"descr": dtype, "fortran_order": False, "shape": shape}
+    )
+    return f.getvalue()
+
+
+def zip_of(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    f = io.BytesIO()
+    with zipfile.ZipFile(f, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return f.getvalue()
+
+
+def flip_byte(data: bytes, where: int) -> bytes:
+    return data[:where] + bytes([data[where] ^ 0xFF]) + data[where + 1 :]
+
+
+GOOD_IDX = idx_bytes((3, 4, 4), data=bytes(range(48)))
+GOOD_GZ = gzip.compress(GOOD_IDX)
+
+IDX_FILES = {
+    "empty file": (b"", "no header"),
+    "wrong magic": (b"\x01\x02" + GOOD_IDX[2:], "bad magic"),
+    "a PNG": (b"\x89PNG\r\n\x1a\n" + bytes(40), "bad magic"),
+    "unknown type code": (GOOD_IDX[:2] + b"\x42" + GOOD_IDX[3:], "unknown data type"),
+    "zero dimensions": (GOOD_IDX[:3] + b"\x00", "0 dimensions"),
+    "header cut short": (GOOD_IDX[:9], "truncated IDX header"),
+    "255 dimensions, no sizes": (b"\x00\x00\x08\xff", "truncated IDX header"),
+    "absurd dimensions": (idx_bytes((60000, 60000, 60000), data=b""), "header says shape"),
+    "absurd 4-byte dims": (idx_bytes((2**32 - 1,) * 4, data=bytes(100)), "more than a file"),
+    "data truncated": (GOOD_IDX[:-5], "truncated"),
+    "trailing bytes": (GOOD_IDX + b"\x00", "trailing bytes"),
+    "int32 with odd data": (idx_bytes((3,), 0x0C, data=bytes(11)), "truncated"),
+    "gzip corrupted bytes": (flip_byte(GOOD_GZ, len(GOOD_GZ) // 2), "gzip"),
+    "gzip truncated": (GOOD_GZ[:-10], "gzip"),
+    "gzip magic only": (b"\x1f\x8b", "gzip"),
+    "gzip wrong crc": (GOOD_GZ[:-8] + b"\x00\x00\x00\x00" + GOOD_GZ[-4:], "gzip"),
+    "gzip of garbage": (gzip.compress(b"hello world, not idx"), "bad magic"),
+    "gzip absurd dims": (gzip.compress(idx_bytes((10**5, 10**5), data=b"")), "gzip file of"),
+    "gzip trailing": (gzip.compress(GOOD_IDX + b"xyz"), "trailing bytes"),
+    "gzip data short": (gzip.compress(GOOD_IDX[:-1]), "truncated"),
+}
+
+
+@pytest.mark.parametrize("content, message", IDX_FILES.values(), ids=IDX_FILES.keys())
+def test_files_idx(tmp_path, content, message):
+    path = tmp_path / "hostile-idx"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
+def test_files_idx_directory(tmp_path):
+    with pytest.raises(ValueError, match="is a directory") as info:
+        read_idx(tmp_path)
+    assert str(tmp_path) in str(info.value)
+
+
+def test_files_idx_missing(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_idx(tmp_path / "nope")
+
+
+def test_files_idx_good_ones_still_read(tmp_path):
+    for name, content in (("raw", GOOD_IDX), ("gz", GOOD_GZ)):
+        (tmp_path / name).write_bytes(content)
+        out = read_idx(tmp_path / name)
+        assert out.shape == (3, 4, 4) and out.dtype == np.uint8
+        np.testing.assert_array_equal(out.ravel(), np.arange(48))
+
+
+GOOD_NPZ = {"w.npy": npy_bytes(np.arange(6.0).reshape(2, 3)), "b.npy": npy_bytes(np.zeros(3))}
+
+NPZ_FILES = {
+    "not a zip": (b"garbage, not a zip", "not an .npz archive"),
+    "empty file": (b"", "not an .npz archive"),
+    "a single .npy": (npy_bytes(np.ones(3)), "not an .npz archive"),
+    "member not .npy": (zip_of({"evil.txt": b"hello"}), "is not an .npy array"),
+    "member bad magic": (zip_of({"a.npy": b"NOTNUMPY" + bytes(100)}), "not an .npy array"),
+    "object dtype": (
+        zip_of({"a.npy": npy_bytes(np.array([{"a": 1}], dtype=object))}),
+        "unpickling",
+    ),
+    "header declares huge": (
+        zip_of({"a.npy": npy_header((10**6, 10**6)) + bytes(80)}),
+        "header declares shape",
+    ),
+    "header declares more than data": (
+        zip_of({"a.npy": npy_header((100,)) + bytes(80)}),
+        r"800 bytes\) but the member holds 80",
+    ),
+    "header declares less than data": (
+        zip_of({"a.npy": npy_header((2,)) + bytes(80)}),
+        "member holds 80",
+    ),
+    "malformed header": (
+        zip_of({"a.npy": b"\x93NUMPY\x01\x00\x10\x00{'descr': 12}   \n"}),
+        "malformed .npy header",
+    ),
+    "unsupported version": (zip_of({"a.npy": b"\x93NUMPY\x07\x00" + bytes(20)}), "version"),
+    "corrupted deflate": (
+        flip_byte(zip_of({"a.npy": npy_bytes(np.arange(1000.0))}), 200),
+        "corrupted",
+    ),
+    "over the limit": (zip_of({"a.npy": npy_bytes(np.zeros(1000))}), "max_bytes"),
+}
+
+
+@pytest.mark.parametrize("content, message", NPZ_FILES.values(), ids=NPZ_FILES.keys())
+def test_files_npz(tmp_path, content, message):
+    path = tmp_path / "hostile.npz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as info:
+        load_npz(path, max_bytes=4000)
+    assert str(path) in str(info.value)
+
+
+def test_files_npz_zip_bomb_under_an_unexpected_key(tmp_path):
+    """A member that inflates to 64 MiB under a key the model does not have: refused from the
+    zip directory's sizes before a byte is inflated (the file itself is ~64 KiB)."""
+    path = tmp_path / "bomb.npz"
+    write_npz_bomb(path, "a_key_nobody_asked_for", 64 << 20)
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(ValueError, match="declares .* uncompressed bytes") as info:
+        nn.load(nn.Linear(2, 2), path)
+    assert str(path) in str(info.value)
+
+
+def test_files_npz_round_trip_and_dtypes(tmp_path):
+    path = tmp_path / "ok.npz"
+    arrays = {
+        "f": np.arange(6.0).reshape(2, 3),
+        "fortran": np.asfortranarray(np.arange(6.0, dtype=np.float32).reshape(2, 3)),
+        "i": np.arange(4, dtype=np.int16),
+        "empty": np.zeros((0, 3)),
+        "s": np.array("marker"),
+    }
+    np.savez_compressed(path, **arrays)
+    out = load_npz(path)
+    assert out.keys() == arrays.keys()
+    for k, a in arrays.items():
+        assert out[k].dtype == a.dtype and out[k].shape == a.shape, k
+        np.testing.assert_array_equal(out[k], a)
+    out["f"][0, 0] = 7.0  # writable
+
+
+def test_files_npz_directory_and_missing(tmp_path):
+    with pytest.raises(ValueError, match="is a directory"):
+        load_npz(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        load_npz(tmp_path / "missing.npz")
+    with pytest.raises(ValueError, match="is a directory"):
+        nn.load(nn.Linear(2, 2), tmp_path)
+
+
+def test_files_npz_duplicate_member(tmp_path):
+    path = tmp_path / "dup.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("a.npy", npy_bytes(np.ones(2)))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zf.writestr("a.npy", npy_bytes(np.zeros(2)))
+    with pytest.raises(ValueError, match="appears twice"):
+        load_npz(path)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda p: nn.load(p, nn.Linear(2, 2)), "wrong order"),
+        (lambda p: nn.save(p, nn.Linear(2, 2)), "wrong order"),
+        (lambda p: nn.load(nn.Linear(2, 2), 3), "path must be a str"),
+        (lambda p: nn.load(nn.Linear(2, 2), None), "path must be a str"),
+        (lambda p: nn.load(np.ones(3), p), "model must be a Module"),
+        (lambda p: nn.save({"w": np.ones(2)}, p), "model must be a Module"),
+        (lambda p: nn.load(nn.Linear, p), "got the class Linear; pass a model instance"),
+    ],
+    ids=[
+        "load swapped",
+        "save swapped",
+        "int path",
+        "None path",
+        "array model",
+        "dict model",
+        "class as model",
+    ],
+)
+def test_files_wrong_arguments_to_load_and_save(tmp_path, call, message):
+    with pytest.raises(TypeError, match=message):
+        call(tmp_path / "m.npz")
+
+
+def write_npz_bomb(path: Path, key: str, size: int) -> None:
+    """An .npz whose member ``key`` is a valid float64 array of ``size`` bytes of zeros,
+    deflated (~1000:1), written in chunks so the test itself stays small in memory."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open(key + ".npy", "w", force_zip64=True) as f:
+            f.write(npy_header((size // 8,)))
+            chunk = bytes(1 << 20)
+            for _ in range(size >> 20):
+                f.write(chunk)
+
+
+def write_gzip_bomb(path: Path, promised: int, size: int) -> None:
+    """A gzip IDX file whose header promises ``promised`` bytes but whose data is ``size``."""
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(idx_bytes((promised,), data=b""))
+        chunk = bytes(1 << 20)
+        for _ in range(size >> 20):
+            f.write(chunk)
+
+
+ADDRESS_SPACE_SCRIPT = textwrap.dedent(
+    """
+    import resource, sys
+    import numpy as np
+    import nn
+    from nn.datasets import read_idx
+    from nn.safe_npz import load_npz
+
+    def vm_size():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+
+    limit = vm_size() + (96 << 20)  # 96 MiB above what is mapped now
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # the limit bites: a plain allocation of 256 MiB fails
+    try:
+        np.ones(32 << 20)
+        print("LIMIT DID NOT BITE")
+    except MemoryError:
+        print("limit bites")
+    # and numpy's own loader, handed the bomb, runs out of memory: what load_npz prevents
+    try:
+        with np.load(sys.argv[1], allow_pickle=False) as z:
+            z["a_key_nobody_asked_for"]
+        print("np.load read the bomb")
+    except MemoryError:
+        print("np.load: MemoryError")
+    for name, call in [
+        ("npz bomb", lambda: load_npz(sys.argv[1], max_bytes=1 << 20)),
+        ("npz bomb via nn.load", lambda: nn.load(nn.Linear(2, 2), sys.argv[1])),
+        ("npz huge header", lambda: load_npz(sys.argv[2])),
+        ("idx huge header", lambda: read_idx(sys.argv[3])),
+        ("gzip bomb", lambda: read_idx(sys.argv[4])),
+        ("gzip huge header", lambda: read_idx(sys.argv[5])),
+    ]:
+        try:
+            call()
+            print(name, "READ")
+        except ValueError as exc:
+            print(name, "ValueError", str(exc).replace(chr(10), " "))
+        except MemoryError:
+            print(name, "MemoryError")
+    """
+)
+
+
+@pytest.mark.slow
+def test_files_hostile_files_fail_cleanly_under_a_small_address_space(tmp_path):
+    """Under RLIMIT_AS 96 MiB above the interpreter's current mapping, every hostile file gets
+    its ValueError (no MemoryError), while np.load on the same bomb runs out of memory."""
+    bomb = tmp_path / "bomb.npz"
+    write_npz_bomb(bomb, "a_key_nobody_asked_for", 256 << 20)
+    huge_npz = tmp_path / "huge.npz"
+    huge_npz.write_bytes(zip_of({"w.npy": npy_header((10**5, 10**5)) + bytes(64)}))
+    huge_idx = tmp_path / "huge-idx"
+    huge_idx.write_bytes(idx_bytes((60000, 28, 28, 255), data=bytes(1000)))
+    gz_bomb = tmp_path / "bomb-idx.gz"
+    write_gzip_bomb(gz_bomb, 16, 256 << 20)
+    gz_huge = tmp_path / "huge-idx.gz"
+    gz_huge.write_bytes(gzip.compress(idx_bytes((1 << 30,), data=bytes(1 << 16))))
+    result = subprocess.run(
+        [sys.executable, "-c", ADDRESS_SPACE_SCRIPT, bomb, huge_npz, huge_idx, gz_bomb, gz_huge],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "limit bites" and lines[1] == "np.load: MemoryError", lines
+    outcome = dict(line.split(" ValueError ", 1) for line in lines[2:] if " ValueError " in line)
+    assert set(outcome) == {
+        "npz bomb",
+        "npz bomb via nn.load",
+        "npz huge header",
+        "idx huge header",
+        "gzip bomb",
+        "gzip huge header",
+    }, lines
+    assert "uncompressed bytes" in outcome["npz bomb"]
+    assert "uncompressed bytes" in outcome["npz bomb via nn.load"]
+    assert "header declares shape" in outcome["npz huge header"]
+    assert "more than a file" in outcome["idx huge header"]
+    assert "trailing bytes" in outcome["gzip bomb"]
+    assert "more than a gzip file" in outcome["gzip huge header"]
+
+
+# --- CLI -------------------------------------------------------------------------------------
+def write_bad_mnist_dir(path: Path, damage: str) -> Path:
+    """An MNIST-layout directory whose files are damaged as ``damage`` says."""
+    path.mkdir()
+    images, labels = idx_bytes((5, 28, 28)), idx_bytes((5,))
+    files = {
+        "train-images-idx3-ubyte": images,
+        "train-labels-idx1-ubyte": labels,
+        "t10k-images-idx3-ubyte": images,
+        "t10k-labels-idx1-ubyte": labels,
+    }
+    if damage == "truncated":
+        files["train-images-idx3-ubyte"] = images[:-100]
+    elif damage == "corrupted gzip":
+        del files["train-images-idx3-ubyte"]
+        gz = gzip.compress(images)
+        files["train-images-idx3-ubyte.gz"] = flip_byte(gz, len(gz) // 2)
+    elif damage == "missing":
+        del files["t10k-labels-idx1-ubyte"]
+    elif damage == "mismatched":
+        files["train-labels-idx1-ubyte"] = idx_bytes((4,))
+    elif damage == "directory":
+        del files["train-images-idx3-ubyte"]
+        (path / "train-images-idx3-ubyte").mkdir()
+    for name, content in files.items():
+        (path / name).write_bytes(content)
+    return path
+
+
+QUICK = ["--dataset", "moons", "--epochs", "1", "--quiet"]
+
+CLI_ERRORS = {
+    "lr 0": (["--lr", "0"], "--lr must be a finite number > 0, got 0"),
+    "lr negative": (["--lr", "-0.1"], "--lr must be a finite number > 0"),
+    "lr nan": (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+    "lr inf": (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
+    "lr text": (["--lr", "fast"], "argument --lr: invalid float value: 'fast'"),
+    "epochs -1": (["--epochs", "-1"], "--epochs must be >= 1, got -1"),
+    "epochs 0": (["--epochs", "0"], "--epochs must be >= 1, got 0"),
+    "epochs float": (["--epochs", "2.5"], "argument --epochs: invalid int value"),
+    "lr-decay negative": (["--lr-decay", "-0.5"], "--lr-decay must be a finite number > 0"),
+    "lr-decay 0": (["--lr-decay", "0"], "--lr-decay must be a finite number > 0"),
+    "lr-decay nan": (["--lr-decay", "nan"], "--lr-decay must be a finite number > 0"),
+    "hidden -5": (["--hidden", "-5"], "--hidden sizes must be >= 1, got -5"),
+    "hidden 0": (["--hidden", "16", "0"], "--hidden sizes must be >= 1, got 16 0"),
+    "batch-size 0": (["--batch-size", "0"], "--batch-size must be >= 1, got 0"),
+    "batch-size -3": (["--batch-size", "-3"], "--batch-size must be >= 1, got -3"),
+    "momentum 1": (["--momentum", "1"], "--momentum must be in [0, 1)"),
+    "momentum negative": (["--momentum", "-0.5"], "--momentum must be a finite number >= 0"),
+    "weight-decay negative": (["--weight-decay", "-1"], "--weight-decay must be a finite"),
+    "weight-decay nan": (["--weight-decay", "nan"], "--weight-decay must be a finite"),
+    "threads negative": (["--threads", "-2"], "--threads must be >= 0"),
+    "unknown dataset": (["--dataset", "cifar"], "argument --dataset: invalid choice: 'cifar'"),
+    "unknown flag": (["--learning-rate", "0.1"], "unrecognized arguments: --learning-rate"),
+    "dtype float16": (["--dtype", "float16"], "argument --dtype: invalid choice"),
+    "mnist without data-dir": (["--dataset", "mnist"], "--dataset mnist needs --data-dir"),
+    "demo with bad lr": (["--demo", "--lr", "0"], "--lr must be a finite number > 0"),
+}
+
+
+@pytest.mark.parametrize("flags, message", CLI_ERRORS.values(), ids=CLI_ERRORS.keys())
+def test_cli_rejects_bad_flags_on_one_line(capsys, flags, message):
+    assert nn.cli.main([*QUICK, *flags]) == 2
+    out, err = capsys.readouterr()
+    assert err.endswith("\n") and err.count("\n") == 1, err  # one line
+    assert err.startswith("python -m nn: error: ") and message in err, err
+    assert "Traceback" not in err and out == ""  # rejected before training printed anything
+
+
+@pytest.mark.parametrize(
+    "damage", ["truncated", "corrupted gzip", "missing", "mismatched", "directory"]
+)
+def test_cli_corrupted_dataset_directory(tmp_path, capsys, damage):
+    data = write_bad_mnist_dir(tmp_path / "mnist", damage)
+    assert nn.cli.main(["--dataset", "mnist", "--data-dir", str(data), "--epochs", "1"]) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    expected = {
+        "truncated": "truncated",
+        "corrupted gzip": "corrupted or truncated gzip",
+        "missing": "t10k-labels-idx1-ubyte[.gz] not found",
+        "mismatched": "has 5 images but",
+        "directory": "not found",
+    }[damage]
+    assert expected in err and str(data) in err, err
+
+
+@pytest.mark.parametrize(
+    "where", ["directory", "missing parent", "unwritable parent", "unwritable file"]
+)
+def test_cli_save_checked_before_training(tmp_path, capsys, monkeypatch, where):
+    target = {
+        "directory": tmp_path,
+        "missing parent": tmp_path / "no" / "such" / "m.npz",
+        "unwritable parent": tmp_path / "ro" / "m.npz",
+        "unwritable file": tmp_path / "ro-file.npz",
+    }[where]
+    if where == "unwritable parent":
+        (tmp_path / "ro").mkdir(mode=0o500)
+    if where == "unwritable file":
+        target.write_bytes(b"")
+        target.chmod(0o400)
+    # root may write anywhere: answer os.access from the mode bits, as for any other user
+    real_access = os.access
+    monkeypatch.setattr(
+        nn.cli.os,
+        "access",
+        lambda p, mode: real_access(p, mode) and (os.stat(p).st_mode & 0o200 != 0),
+    )
+    assert nn.cli.main([*QUICK, "--save", str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing trained
+    message = {
+        "directory": "is a directory",
+        "missing parent": "does not exist",
+        "unwritable parent": "is not writable",
+        "unwritable file": "the existing file is not writable",
+    }[where]
+    assert err.count("\n") == 1 and message in err and "--save" in err, err
+
+
+def test_cli_output_piped_into_head():
+    """`python -m nn ... | head -1`: head exits after the first line, the next epoch's line
+    meets a closed pipe; no BrokenPipeError traceback, nothing on stderr, status 141."""
+    result = subprocess.run(
+        f"{sys.executable} -m nn --dataset moons --epochs 30 --batch-size 8 | head -1; "
+        'echo "status ${PIPESTATUS[0]}"',
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        executable="/bin/bash",
+    )
+    first, status = result.stdout.splitlines()
+    assert first.startswith("moons:"), result.stdout
+    assert status == "status 141"  # the pipe did break, and was handled
+    assert result.stderr == "", result.stderr
+
+
+def test_cli_demo_honours_other_flags(capsys):
+    assert nn.cli.main(["--demo", "--epochs", "1", "--hidden", "8", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(
+        "demo: python -m nn --dataset digits --model mlp --hidden 8 --epochs 1 "
+        "--batch-size 32 --optimizer adam --lr 0.001 --dtype float64"
+    ), out
+    assert err == ""
+
+
+def test_cli_lr_given_is_the_lr_used(capsys):
+    """--lr is honoured exactly (it was `args.lr or default`)."""
+    args = nn.cli.build_parser().parse_args([*QUICK, "--lr", "0.005", "--optimizer", "sgd"])
+    out = nn.cli.run(args)
+    assert out["history"] is not None
+    assert "sgd lr 0.005" not in capsys.readouterr().out  # --quiet
+    args = nn.cli.build_parser().parse_args(
+        ["--dataset", "moons", "--epochs", "1", "--lr", "0.005"]
+    )
+    nn.cli.run(args)
+    assert "adam lr 0.005," in capsys.readouterr().out
+
+
+def test_cli_help_and_parse_errors_return_status(capsys):
+    assert nn.cli.main(["--help"]) == 0
+    assert "usage:" in capsys.readouterr().out
+    assert nn.cli.main(["--epochs"]) == 2
+    err = capsys.readouterr().err
+    assert err == "python -m nn: error: argument --epochs: expected one argument\n"
+
+
+# --- construction ----------------------------------------------------------------------------
+class NotANumber:
+    pass
+
+
+CONSTRUCTION = {
+    "int beyond float64": (lambda: Tensor(10**400), OverflowError, "401 digits is too large"),
+    "negative huge int in list": (
+        lambda: Tensor([1, -(10**309)]),
+        OverflowError,
+        "too large for float64",
+    ),
+    "ragged rows": (lambda: Tensor([[1, 2], [3]]), ValueError, "ragged nested sequence"),
+    "ragged depth": (lambda: Tensor([1, [2, 3]]), ValueError, "ragged nested sequence"),
+    "ragged 3-D": (lambda: Tensor([[[1, 2]], [[3]]]), ValueError, "ragged"),
+    "unknown dtype string": (lambda: Tensor([1.0], dtype="flaot32"), TypeError, "unknown dtype"),
+    "dtype not a dtype": (lambda: Tensor([1.0], dtype=5), TypeError, "unknown dtype"),
+    "int dtype": (lambda: Tensor([1.0], dtype="int32"), TypeError, "dtype int32 is not supported"),
+    "bool dtype": (lambda: Tensor([1.0], dtype=bool), TypeError, "dtype bool is not supported"),
+    "complex dtype": (lambda: Tensor([1.0], dtype=complex), TypeError, "not supported"),
+    "a string": (lambda: Tensor("abc"), TypeError, "got strings"),
+    "numeric strings": (lambda: Tensor(["1", "2"]), TypeError, "got strings"),
+    "bytes": (lambda: Tensor(b"12"), TypeError, "got strings"),
+    "None": (lambda: Tensor(None), TypeError, "got a NoneType"),
+    "None in a list": (lambda: Tensor([1.0, None]), TypeError, "got a NoneType"),
+    "dict": (lambda: Tensor({"a": 1}), TypeError, "got a dict"),
+    "set": (lambda: Tensor({1, 2}), TypeError, "got a set"),
+    "an object": (lambda: Tensor(NotANumber()), TypeError, "got a NotANumber"),
+    "bools": (lambda: Tensor([True, False]), TypeError, "dtype bool is not supported"),
+    "complex": (lambda: Tensor([1 + 2j]), TypeError, "dtype complex128 is not supported"),
+    "bool among ints": (lambda: Tensor(np.array([1, True], dtype=object)), TypeError, "bool"),
+    "a Scalar": (lambda: Tensor(Scalar(1.0)), TypeError, "Scalars and Tensors cannot be mixed"),
+    "requires_grad string": (
+        lambda: Tensor([1.0], requires_grad="no"),
+        TypeError,
+        "requires_grad must be a bool",
+    ),
+    "requires_grad None": (
+        lambda: Tensor([1.0], requires_grad=None),
+        TypeError,
+        "requires_grad must be a bool",
+    ),
+    "Scalar of a huge int": (lambda: Scalar(10**400), OverflowError, "too large for a float"),
+    "Scalar of a string": (lambda: Scalar("1.0"), TypeError, "takes a real number"),
+    "Scalar of None": (lambda: Scalar(None), TypeError, "takes a real number"),
+    "Scalar of a list": (lambda: Scalar([1.0]), TypeError, "takes a real number"),
+    "Scalar of a bool": (lambda: Scalar(True), TypeError, "takes a real number"),
+    "Scalar of a Tensor": (lambda: Scalar(Tensor(1.0)), TypeError, "takes a real number"),
+    "operand None": (lambda: Tensor([1.0]) + None, TypeError, "got a NoneType"),
+    "operand string": (lambda: Tensor([1.0]) * "2", TypeError, "got strings"),
+}
+
+
+@pytest.mark.parametrize("make, error, message", CONSTRUCTION.values(), ids=CONSTRUCTION.keys())
+def test_construction(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_construction_claims_of_the_docstring():
+    """Integers become float64, float32 stays float32, float ndarrays are not copied."""
+    assert Tensor([1, 2]).dtype == np.float64
+    assert Tensor(np.float32(1)).dtype == np.float32
+    assert Tensor([1, 2], dtype="float32").dtype == np.float32
+    a = np.ones(3)
+    assert Tensor(a).data is a
+    assert Tensor(2**70).item() == 2.0**70  # beyond int64 but within float64: converted
+    assert Tensor(np.array([2**63], dtype=np.uint64)).item() == 2.0**63
+
+
+# --- arguments -------------------------------------------------------------------------------
+def T(*shape):
+    return Tensor(np.ones(shape), requires_grad=True)
+
+
+def scalar_out():
+    return Scalar(1.0) * 2.0
+
+
+ARGUMENTS = {
+    "sum axis float": (lambda: T(2, 3).sum(axis=1.0), TypeError, "sum: axis must be an int"),
+    "sum axis string": (lambda: T(2, 3).sum(axis="0"), TypeError, "sum: axis must be an int"),
+    "sum axis bool": (lambda: T(2, 3).sum(axis=True), TypeError, "axis must be an int"),
+    "sum axis list of str": (lambda: T(2, 3).sum(axis=["0"]), TypeError, "axis must be"),
+    "sum axis out of range": (lambda: T(2, 3).sum(axis=2), ValueError, "out of range"),
+    "sum axis repeated": (lambda: T(2, 3).sum(axis=(0, -2)), ValueError, "repeated axis"),
+    "mean axis float": (lambda: T(2, 3).mean(axis=0.5), TypeError, "mean: axis must be"),
+    "max axis string": (lambda: T(2, 3).max(axis="rows"), TypeError, "max: axis must be"),
+    "logsumexp axis float": (lambda: T(2, 3).logsumexp(axis=1.0), TypeError, "logsumexp"),
+    "softmax axis None": (
+        lambda: T(2, 3).softmax(axis=None),
+        TypeError,
+        "softmax: axis must be one int",
+    ),
+    "softmax axis None 1-D": (lambda: T(4).softmax(axis=None), TypeError, "reshape to 1-D"),
+    "softmax axis tuple": (lambda: T(2, 3).softmax(axis=(0, 1)), TypeError, "one int"),
+    "softmax axis float": (lambda: T(2, 3).softmax(axis=1.0), TypeError, "softmax: axis must be"),
+    "softmax axis 5": (lambda: T(2, 3).softmax(axis=5), ValueError, "out of range"),
+    "reshape floats": (
+        lambda: T(6).reshape(2.0, 3),
+        TypeError,
+        "reshape: the new shape must be ints",
+    ),
+    "reshape float tuple": (lambda: T(6).reshape((2, 3.0)), TypeError, "must be ints"),
+    "reshape string": (lambda: T(6).reshape("6"), TypeError, "must be ints"),
+    "reshape None": (lambda: T(6).reshape(None), TypeError, "must be ints"),
+    "reshape bool": (lambda: T(1).reshape(True), TypeError, "must be ints"),
+    "reshape wrong size": (lambda: T(6).reshape(4, 2), ValueError, r"shape \(6,\).*into shape"),
+    "reshape two -1": (lambda: T(6).reshape(-1, -1), ValueError, "cannot reshape"),
+    "bool of many": (lambda: bool(T(6)), ValueError, r"bool\(\) of a Tensor of shape \(6,\)"),
+    "bool of empty": (lambda: bool(T(0)), ValueError, "0 entries"),
+    "if on a matrix": (lambda: 1 if T(2, 2) else 0, ValueError, "ambiguous"),
+    "backward string grad": (
+        lambda: (T(3) * 2).backward("abc"),
+        TypeError,
+        r"backward\(grad\): got strings",
+    ),
+    "backward None inside grad": (
+        lambda: (T(3) * 2).backward([None, 1.0, 2.0]),
+        TypeError,
+        "backward\\(grad\\): got a NoneType",
+    ),
+    "backward ragged grad": (lambda: (T(3) * 2).backward([[1], 2, 3]), ValueError, "ragged"),
+    "backward dict grad": (lambda: (T(3) * 2).backward({"g": 1}), TypeError, "got a dict"),
+    "backward bool grad": (lambda: (T(2) * 2).backward([True, False]), TypeError, "dtype bool"),
+    "backward complex grad": (lambda: (T(2) * 2).backward([1j, 1j]), TypeError, "complex"),
+    "backward wrong-shape grad": (lambda: (T(3) * 2).backward(np.ones(4)), ValueError, "shape"),
+    "backward no grad, many": (lambda: (T(3) * 2).backward(), RuntimeError, "one-element"),
+    "backward huge int grad": (lambda: (T(1) * 2).backward(10**400), OverflowError, "too large"),
+    "Scalar backward string": (
+        lambda: scalar_out().backward("x"),
+        TypeError,
+        r"backward\(grad\) takes a real number .* got str",
+    ),
+    "Scalar backward None-list": (lambda: scalar_out().backward([1.0]), TypeError, "real number"),
+    "Scalar backward huge int": (
+        lambda: scalar_out().backward(10**400),
+        OverflowError,
+        "too large",
+    ),
+    "Scalar + string": (
+        lambda: Scalar(1.0) + "1",
+        TypeError,
+        r"unsupported operand.*'Scalar' and 'str'",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, message", ARGUMENTS.values(), ids=ARGUMENTS.keys())
+def test_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_arguments_good_calls_still_work():
+    x = T(2, 3)
+    assert x.sum(axis=np.int64(1)).shape == (2,)
+    assert x.sum(axis=[0, 1]).shape == ()
+    assert x.reshape(np.int64(3), 2).shape == (3, 2)
+    assert bool(Tensor([2.0])) and not bool(Tensor(0.0))
+    y = x * 2
+    y.backward([[1, 2, 3], [4, 5, 6]])  # a nested list of ints is a fine gradient
+    np.testing.assert_array_equal(x.grad, 2 * np.arange(1, 7).reshape(2, 3))
+
+
+def test_scalar_relu_of_nan_is_nan_as_tensor():
+    out = Scalar(float("nan")).relu()
+    assert np.isnan(out.data)
+    assert np.isnan(Tensor(np.nan).relu().item())
+    assert Scalar(-0.0).relu().data == 0.0 and Scalar(2.5).relu().data == 2.5
+    out.backward()
+
+
+# --- nn --------------------------------------------------------------------------------------
+X3 = np.ones((3, 2))
+
+NN = {
+    "Linear(0, n)": (
+        lambda: nn.Linear(0, 3),
+        ValueError,
+        "Linear: in_features must be >= 1, got 0",
+    ),
+    "Linear(n, 0)": (lambda: nn.Linear(3, 0), ValueError, "out_features must be >= 1, got 0"),
+    "Linear negative": (lambda: nn.Linear(3, -1), ValueError, "out_features must be >= 1"),
+    "Linear float size": (lambda: nn.Linear(3.5, 2), TypeError, "in_features must be an int"),
+    "Linear string size": (lambda: nn.Linear("3", 2), TypeError, "in_features must be an int"),
+    "Linear bool size": (lambda: nn.Linear(True, 2), TypeError, "must be an int"),
+    "Linear int dtype": (lambda: nn.Linear(2, 2, dtype="int32"), TypeError, "float dtype"),
+    "Linear unknown dtype": (lambda: nn.Linear(2, 2, dtype="f32"), TypeError, "unknown dtype"),
+    "Linear unknown init": (lambda: nn.Linear(2, 2, init="kaiming"), ValueError, "unknown init"),
+    "Linear float seed": (lambda: nn.Linear(3, 2, seed=1.5), TypeError, "Linear: seed must be"),
+    "Linear string seed": (lambda: nn.Linear(3, 2, seed="0"), TypeError, "seed must be"),
+    "Linear negative seed": (lambda: nn.Linear(3, 2, seed=-1), TypeError, "int >= 0"),
+    "Linear bool seed": (lambda: nn.Linear(3, 2, seed=True), TypeError, "seed must be"),
+    "MLP hidden int": (lambda: nn.MLP(4, 16, 3), TypeError, r"hidden_sizes must be a list.*\[16\]"),
+    "MLP hidden string": (lambda: nn.MLP(4, "16", 3), TypeError, "hidden_sizes must be a list"),
+    "MLP hidden 0": (lambda: nn.MLP(4, [16, 0], 3), ValueError, r"hidden_sizes\[1\] must be >= 1"),
+    "MLP hidden float": (
+        lambda: nn.MLP(4, [16.0], 3),
+        TypeError,
+        r"hidden_sizes\[0\] must be an int",
+    ),
+    "MLP out 0": (lambda: nn.MLP(4, [8], 0), ValueError, "MLP: out_features must be >= 1"),
+    "MLP in float": (lambda: nn.MLP(4.0, [8], 2), TypeError, "MLP: in_features must be an int"),
+    "MLP seed float": (lambda: nn.MLP(4, [8], 2, seed=0.5), TypeError, "MLP: seed must be"),
+    "MLP activation": (
+        lambda: nn.MLP(4, [8], 2, activation="gelu"),
+        ValueError,
+        "unknown activation",
+    ),
+    "MLP int dtype": (lambda: nn.MLP(4, [8], 2, dtype=np.int64), TypeError, "float dtype"),
+    "LogisticRegression 0": (
+        lambda: nn.LogisticRegression(4, 0),
+        ValueError,
+        "num_classes must be >= 1",
+    ),
+    "LogisticRegression float": (
+        lambda: nn.LogisticRegression(4, 2.0),
+        TypeError,
+        "num_classes must be an int",
+    ),
+    "manual_seed string": (
+        lambda: nn.manual_seed("a"),
+        TypeError,
+        "manual_seed: seed must be an int",
+    ),
+    "manual_seed float": (lambda: nn.manual_seed(1.5), TypeError, "manual_seed: seed must be"),
+    "manual_seed None": (lambda: nn.manual_seed(None), TypeError, "manual_seed: seed must be"),
+    "DataLoader None X": (lambda: nn.DataLoader(None, np.ones(3), 2), TypeError, "X is None"),
+    "DataLoader None y": (lambda: nn.DataLoader(X3, None, 2), TypeError, "y is None"),
+    "DataLoader mismatched": (
+        lambda: nn.DataLoader(X3, np.ones(2), 2),
+        ValueError,
+        "X has 3 rows but y has 2",
+    ),
+    "DataLoader 0-d X": (
+        lambda: nn.DataLoader(np.float64(1), np.ones(3), 2),
+        ValueError,
+        "one row per example",
+    ),
+    "DataLoader string X": (
+        lambda: nn.DataLoader(["a", "b", "c"], np.ones(3), 2),
+        TypeError,
+        "numeric",
+    ),
+    "DataLoader batch 0": (
+        lambda: nn.DataLoader(X3, np.ones(3), 0),
+        ValueError,
+        "batch_size must be an int >= 1, got 0",
+    ),
+    "DataLoader batch -1": (
+        lambda: nn.DataLoader(X3, np.ones(3), -1),
+        ValueError,
+        "batch_size must be",
+    ),
+    "DataLoader batch float": (
+        lambda: nn.DataLoader(X3, np.ones(3), 2.5),
+        ValueError,
+        "batch_size must be",
+    ),
+    "DataLoader batch string": (
+        lambda: nn.DataLoader(X3, np.ones(3), "2"),
+        ValueError,
+        "batch_size must be",
+    ),
+    "DataLoader batch None": (
+        lambda: nn.DataLoader(X3, np.ones(3), None),
+        ValueError,
+        "batch_size must be",
+    ),
+    "DataLoader seed float": (
+        lambda: nn.DataLoader(X3, np.ones(3), 2, seed=0.5),
+        TypeError,
+        "DataLoader: seed must be",
+    ),
+    "split fraction": (lambda: split_train_test(X3, np.ones(3), 1.5), ValueError, "test_fraction"),
+    "split mismatched": (
+        lambda: split_train_test(X3, np.ones(2)),
+        ValueError,
+        "3 rows but y has 2",
+    ),
+    "DataLoader ragged X": (
+        lambda: nn.DataLoader([[1, 2], [3]], [1, 2], 1),
+        ValueError,
+        "DataLoader: X is ragged",
+    ),
+    "Linear on a string": (lambda: nn.Linear(3, 2)("abc"), TypeError, "got strings"),
+    "Linear on None": (lambda: nn.Linear(3, 2)(None), TypeError, "got a NoneType"),
+    "Linear on ragged rows": (lambda: nn.Linear(2, 2)([[1, 2], [3]]), ValueError, "ragged"),
+    "Linear on wrong width": (
+        lambda: nn.Linear(3, 2)(np.ones((4, 5))),
+        ValueError,
+        r"matmul: inner dimensions differ: \(4, 5\) @ \(3, 2\)",
+    ),
+    "make_moons n -5": (lambda: D.make_moons(-5), ValueError, "make_moons: n_samples must be >= 1"),
+    "make_moons n float": (lambda: D.make_moons(10.5), TypeError, "n_samples must be an int"),
+    "make_moons noise -1": (
+        lambda: D.make_moons(10, noise=-1),
+        ValueError,
+        "noise must be a finite",
+    ),
+    "make_moons noise nan": (lambda: D.make_moons(10, noise=np.nan), ValueError, "noise must be"),
+    "make_moons seed float": (
+        lambda: D.make_moons(10, seed=1.5),
+        TypeError,
+        "make_moons: seed must be",
+    ),
+    "make_spheres n -1": (lambda: D.make_spheres(-1), ValueError, "n_per_class must be >= 1"),
+    "make_spheres radius -1": (lambda: D.make_spheres(3, radius=-1), ValueError, "radius must be"),
+    "make_blobs centers 0": (
+        lambda: D.make_blobs(10, centers=0),
+        ValueError,
+        "centers must be >= 1",
+    ),
+    "make_blobs centers 1-D": (
+        lambda: D.make_blobs(10, centers=np.array([1.0, 2.0])),
+        ValueError,
+        r"centers must be a count or an array of shape \(k, n_features\)",
+    ),
+    "make_blobs std -1": (lambda: D.make_blobs(10, cluster_std=-1), ValueError, "cluster_std"),
+    "split leaves no training rows": (
+        lambda: split_train_test(X3, np.ones(3), 0.9),
+        ValueError,
+        "leaves no training rows",
+    ),
+    "split None": (lambda: split_train_test(None, None), TypeError, "one row per example"),
+    "load_digits int dtype": (lambda: D.load_digits(dtype=np.int64), TypeError, "float dtype"),
+    "fashion unknown dtype": (
+        lambda: D.load_fashion_mnist(dtype="flt", path="/nonexistent"),
+        TypeError,
+        "load_fashion_mnist: unknown dtype 'flt'",
+    ),
+    "fashion path is a file": (
+        lambda: D.load_fashion_mnist(path=__file__),
+        NotADirectoryError,
+        "is a file; give the directory",
+    ),
+    "mnist path missing": (
+        lambda: D.load_mnist("/nonexistent/mnist"),
+        FileNotFoundError,
+        "neither a directory of IDX files nor a file",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, message", NN.values(), ids=NN.keys())
+def test_nn(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def epochs_of(loader, n=3):
+    return [np.concatenate([yb for _, yb in loader]) for _ in range(n)]
+
+
+def test_nn_manual_seed_seeds_dataloader_shuffling():
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20)
+    nn.manual_seed(3)
+    first = epochs_of(nn.DataLoader(X, y, 4))
+    nn.manual_seed(3)
+    again = epochs_of(nn.DataLoader(X, y, 4))
+    nn.manual_seed(4)
+    other = epochs_of(nn.DataLoader(X, y, 4))
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+    # an explicit seed still wins, and a loader does not shift the stream modules draw from
+    nn.manual_seed(0)
+    w0 = nn.Linear(3, 2).weight.data
+    nn.manual_seed(0)
+    nn.DataLoader(X, y, 4)
+    np.testing.assert_array_equal(nn.Linear(3, 2).weight.data, w0)
+
+
+def test_nn_no_sklearn_name_with_other_behaviour():
+    """nn.datasets has no train_test_split (scikit-learn's returns another order)."""
+    assert not hasattr(nn.datasets, "train_test_split")
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    X_tr, y_tr, X_te, y_te = split_train_test(X, y, 0.3, seed=0)
+    assert X_tr.shape == (7, 2) and y_tr.shape == (7,) and X_te.shape == (3, 2)
+    np.testing.assert_array_equal(X_tr[:, 0] / 2, y_tr)
+
+
+# --- README truth ----------------------------------------------------------------------------
+def test_readme_constructor_claims_hold():
+    """README: Linear and MLP take dtype and seed, LogisticRegression takes dtype."""
+    readme = (ROOT / "README.md").read_text()
+    assert "`Linear` and `MLP` take `dtype` and `seed`" in readme
+    for make in (
+        lambda **kw: nn.Linear(4, 3, **kw),
+        lambda **kw: nn.MLP(4, [5], 3, **kw),
+    ):
+        a, b = make(dtype=np.float32, seed=7), make(dtype=np.float32, seed=7)
+        for p, q in zip(a.parameters(), b.parameters(), strict=True):
+            assert p.dtype == np.float32
+            np.testing.assert_array_equal(p.data, q.data)
+        c = make(dtype=np.float64, seed=8)
+        assert not np.array_equal(a.parameters()[0].data, c.parameters()[0].data)
+    assert all(
+        p.dtype == np.float32 for p in nn.LogisticRegression(4, 3, dtype="float32").parameters()
+    )
+
+
+def test_readme_reproducibility_claims_hold():
+    readme = (ROOT / "README.md").read_text()
+    assert "## Reproducibility" in readme and "BLAS thread count" in readme
+    X, y = np.arange(60.0).reshape(30, 2), np.arange(30)
+
+    def run():
+        nn.manual_seed(11)
+        model = nn.MLP(2, [3], 1)
+        loader = nn.DataLoader(X, y, 7)
+        return model.parameters()[0].data, [yb for _, yb in loader]
+
+    (w1, b1), (w2, b2) = run(), run()
+    np.testing.assert_array_equal(w1, w2)
+    for u, v in zip(b1, b2, strict=True):
+        np.testing.assert_array_equal(u, v)
