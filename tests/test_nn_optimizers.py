@@ -259,3 +259,66 @@ def test_grad_of_the_wrong_shape_at_step(cls):
     bad.grad = [1.0, 2.0, 3.0]
     with pytest.raises(ValueError, match="its .grad has shape list"):
         opt.step()
+
+
+# --- nn.utils: gradient clipping -----------------------------------------------------------
+
+
+def grads_of(*arrays):
+    ps = []
+    for a in arrays:
+        p = Parameter(np.zeros(np.shape(a)))
+        p.grad = None if a is None else np.array(a, dtype=float)
+        ps.append(p)
+    return ps
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
+def test_clip_grad_norm_scales_to_max_norm_and_returns_the_total(norm_type):
+    a, b = RNG.normal(size=(3, 4)), RNG.normal(size=5)
+    ps = grads_of(a, b) + [Parameter(np.ones(2))]  # the last one has no .grad
+    flat = np.concatenate([a.ravel(), b])
+    expected = (
+        np.max(np.abs(flat))
+        if norm_type == np.inf
+        else np.sum(np.abs(flat) ** norm_type) ** (1 / norm_type)
+    )
+    total = nn.utils.clip_grad_norm_(ps, max_norm=0.5, norm_type=norm_type)
+    assert isinstance(total, float)
+    assert total == pytest.approx(expected, rel=1e-12)
+    coef = 0.5 / (expected + 1e-6)
+    np.testing.assert_allclose(ps[0].grad, a * coef, rtol=1e-12)
+    np.testing.assert_allclose(ps[1].grad, b * coef, rtol=1e-12)
+    assert ps[2].grad is None
+
+
+def test_clip_grad_norm_leaves_small_gradients_alone():
+    (p,) = grads_of([0.3, 0.4])
+    data = p.grad
+    assert nn.utils.clip_grad_norm_(p, max_norm=1.0) == pytest.approx(0.5)
+    np.testing.assert_array_equal(p.grad, [0.3, 0.4])
+    assert p.grad is data
+    assert nn.utils.clip_grad_norm_([Parameter(np.ones(2))], 1.0) == 0.0
+    assert nn.utils.clip_grad_norm_(grads_of(np.zeros((0, 3))), 1.0) == 0.0
+
+
+def test_clip_grad_norm_nonfinite_and_misuse():
+    ps = grads_of([np.inf, 1.0])
+    with pytest.raises(RuntimeError, match="norm of the gradients is inf"):
+        nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
+    with pytest.raises(ValueError, match="max_norm must be a finite number >= 0"):
+        nn.utils.clip_grad_norm_(ps, float("nan"))
+    with pytest.raises(ValueError, match="norm_type must be > 0"):
+        nn.utils.clip_grad_norm_(ps, 1.0, norm_type=0)
+    with pytest.raises(TypeError, match="pass model.parameters"):
+        nn.utils.clip_grad_norm_(nn.Linear(2, 2), 1.0)
+
+
+def test_clip_grad_value_in_place():
+    ps = grads_of([-3.0, 0.5, 2.0], None)
+    data = ps[0].grad
+    nn.utils.clip_grad_value_(ps, 1.0)
+    np.testing.assert_array_equal(ps[0].grad, [-1.0, 0.5, 1.0])
+    assert ps[0].grad is data and ps[1].grad is None
+    with pytest.raises(ValueError, match="clip_value must be a finite number >= 0"):
+        nn.utils.clip_grad_value_(ps, -1.0)
