@@ -244,10 +244,10 @@ def _labels(labels: Any, n: int, shape: tuple[int, ...], name: str) -> np.ndarra
 
 def _out_of_range(labels: np.ndarray, num_classes: int) -> None:
     """Raise for the first label outside [0, num_classes)."""
-    bad = (labels < 0) | (labels >= num_classes)
-    if bad.any():
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        bad = labels[(labels < 0) | (labels >= num_classes)][0]
         raise ValueError(
-            f"label {labels[bad][0]} is out of range for {num_classes} classes [0, {num_classes})"
+            f"label {bad} is out of range for {num_classes} classes [0, {num_classes})"
         )
 
 
@@ -270,25 +270,38 @@ def _class_targets(
     weight: np.ndarray | None,
     ignore_index: int,
     label_smoothing: float,
+    mean: bool,
 ) -> tuple[np.ndarray, float]:
     """The (n, k) target rows T with loss_i = -sum_c T_ic log p_ic, and the mean's divisor.
 
     T_i = w[y_i] ((1 - eps) one_hot(y_i) + eps / k) for smoothing eps (PyTorch applies the
     class weights w inside the smoothed term too: eps / k * w), zero rows for ignored
-    targets; the divisor is the sum of w[y_i] over the rows not ignored. Built directly in
-    the (n, k) array, never from a (k, k) table.
+    targets; the divisor is the sum of w[y_i] over the rows not ignored, and with ``mean``
+    T comes divided by it (so that -sum(T log p) is the mean). Built directly in the (n, k)
+    array, never from a (k, k) table.
     """
     n = len(labels)
-    keep = labels != ignore_index
-    rows = np.flatnonzero(keep)
-    kept = labels[rows]
-    _out_of_range(kept, k)
-    w_y = np.ones(len(rows), dtype=dtype) if weight is None else weight[kept]
-    T = np.zeros((n, k), dtype=dtype)
-    T[rows, kept] = (1.0 - label_smoothing) * w_y
+    # This runs every training step: one reduction when no label can be ignored (the
+    # default ignore_index is negative), and labels >= k are caught by the indexing below.
+    if n and (labels.min() < 0 or 0 <= ignore_index < k):
+        rows = np.flatnonzero(labels != ignore_index)
+        kept = labels[rows]
+        _out_of_range(kept, k)
+    else:
+        rows, kept = np.arange(n), labels
+    try:
+        w_y = None if weight is None else weight[kept]
+        divisor = float(len(rows) if w_y is None else w_y.sum())
+        scale = 1.0 / divisor if mean and divisor else 1.0
+        T = np.zeros((n, k), dtype=dtype)
+        on = (1.0 - label_smoothing) * scale
+        T[rows, kept] = on if w_y is None else on * w_y
+    except IndexError:
+        _out_of_range(kept, k)
+        raise
     if label_smoothing:
-        T[rows] += (label_smoothing / k) * (1.0 if weight is None else weight)
-    return T, float(w_y.sum())
+        T[rows] += (label_smoothing / k * scale) * (1.0 if weight is None else weight)
+    return T, divisor
 
 
 def _check_labels_args(label_smoothing: float, ignore_index: Any, name: str) -> None:
@@ -358,6 +371,8 @@ def cross_entropy(
         if w is not None:
             T = T * w
         divisor = float(n)
+        if reduction == "mean" and n:
+            T *= 1.0 / n
     else:
         T, divisor = _class_targets(
             _labels(raw, n, input.shape, "cross_entropy"),
@@ -366,16 +381,14 @@ def cross_entropy(
             w,
             int(ignore_index),
             label_smoothing,
+            mean=reduction == "mean",
         )
     if reduction == "none":
         return _by_rows(input.log_softmax(axis=-1), T, divisor, reduction)
     # The engine's fused cross-entropy: one node whose gradient is softmax sum(T) - T,
     # instead of log_softmax, a product and a sum.
-    if reduction == "mean":
-        if not divisor:
-            return input.cross_entropy(T, axis=-1) * float("nan")
-        T *= 1.0 / divisor
-    return input.cross_entropy(T, axis=-1)
+    loss = input.cross_entropy(T, axis=-1)
+    return loss * float("nan") if reduction == "mean" and not divisor else loss
 
 
 def nll_loss(
@@ -397,7 +410,7 @@ def nll_loss(
     n, k = input.shape
     w = _class_weight(weight, k, input.dtype, "nll_loss")
     labels = _labels(target, n, input.shape, "nll_loss")
-    T, divisor = _class_targets(labels, k, input.dtype, w, int(ignore_index), 0.0)
+    T, divisor = _class_targets(labels, k, input.dtype, w, int(ignore_index), 0.0, mean=False)
     return _by_rows(input, T, divisor, reduction)
 
 
@@ -420,6 +433,7 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
                 "log-probabilities with log_target=True"
             )
         positive = t > 0
+        t_log_t: Any
         if isinstance(target, Tensor):  # t log t with its gradient, 0 (not nan) at t = 0
             safe = where(positive, target, 1.0)
             t_log_t = where(positive, target * safe.log(), 0.0)

@@ -112,8 +112,8 @@ class Optimizer:
             raise TypeError(f"a parameter group must be a dict with 'params', got {group!r}")
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else _param_list(params, "param group")
-        seen: set[int] = set()
-        unique = [p for p in params if not (id(p) in seen or seen.add(id(p)))]
+        unique = list({id(p): p for p in params}.values())  # each once, first place kept
+        seen = {id(p) for p in unique}
         offset = len(self.params)
         for i, p in enumerate(unique):
             if not isinstance(p, Tensor):
@@ -156,10 +156,15 @@ class Optimizer:
                 p.grad = None
 
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient (ValueError for a ``.grad`` whose shape
+        is not its parameter's, or an ``lr`` made nan, infinite or negative since)."""
         index = 0
         for group in self.param_groups:
-            self._check(group)
+            lr = group["lr"]
+            # the lr is what schedulers and users change between steps; every other
+            # hyperparameter was checked when its group was made or loaded
+            if not (isinstance(lr, (float, int)) and 0 <= lr < math.inf) or lr is True:
+                self._check(group)
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
@@ -170,13 +175,16 @@ class Optimizer:
                             f"{getattr(grad, 'shape', type(grad).__name__)}"
                         )
                     key = id(p)
+                    state = self.state.get(key)
+                    if state is None:
+                        state = self.state[key] = {}
                     scratch = self._scratch.get(key)
-                    if scratch is None:
+                    if scratch is None:  # also after load_state_dict, which brings no scratch
                         scratch = self._scratch[key] = (
                             np.empty_like(p.data),
                             np.empty_like(p.data),
                         )
-                    self._update(p, grad, self.state.setdefault(key, {}), group, *scratch)
+                    self._update(p, grad, state, group, *scratch)
                 index += 1
 
     def _update(

@@ -282,7 +282,9 @@ class OneCycleLR(LRScheduler):
             final_div_factor,
         )
         groups = optimizer.param_groups
-        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        max_lrs: list[Any] = (
+            list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        )
         _require(
             len(max_lrs) == len(groups) and all(_real(m) and m > 0 for m in max_lrs),
             owner,
@@ -293,16 +295,17 @@ class OneCycleLR(LRScheduler):
         self.anneal_strategy = anneal_strategy
         pct = float(pct_start) * self.total_steps
         # (end step, lr from, lr to, momentum from, momentum to), lr keys of each group
+        self._phases: list[tuple[float, str, str, str, str]]
         if three_phase:
             self._phases = [
-                [pct - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"],
-                [2 * pct - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"],
-                [self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"],
+                (pct - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (2 * pct - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:
             self._phases = [
-                [pct - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"],
-                [self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"],
+                (pct - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
@@ -399,7 +402,9 @@ class ReduceLROnPlateau(LRScheduler):
             )
         _require(_real(threshold) and threshold >= 0, owner, "threshold must be >= 0", threshold)
         groups = optimizer.param_groups
-        min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(groups)
+        min_lrs: list[Any] = (
+            list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(groups)
+        )
         _require(
             len(min_lrs) == len(groups) and all(_real(m) and m >= 0 for m in min_lrs),
             owner,
