@@ -302,3 +302,59 @@ def test_loss_misuse(call, error, message):
 def test_one_hot_zero_classes_and_no_table():
     assert F.one_hot(np.array([], dtype=int), 0).shape == (0, 0)
     np.testing.assert_array_equal(F.one_hot(np.array([1]), 3, dtype=np.float32), [[0, 1, 0]])
+
+
+# --- optional: against PyTorch itself (skipped without torch; its import takes seconds) ---
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides:UserWarning")  # torch's kl_div
+def test_losses_and_gradients_match_pytorch():
+    torch = pytest.importorskip("torch")
+    tF = torch.nn.functional
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(6, 4)) * 3
+    y = np.array([0, 3, -100, 1, 2, 3])
+    w = rng.uniform(0.2, 2.0, size=4)
+    p = rng.uniform(0.01, 0.99, size=(6, 4))
+    b = rng.uniform(size=(6, 4))
+    probs = rng.dirichlet(np.ones(4), size=6)
+    logq = log_softmax(rng.normal(size=(6, 4)))
+    q = w[::-1].copy()
+    cases = [  # (ours, theirs, input, target, keyword arguments)
+        (F.cross_entropy, tF.cross_entropy, x, y, {"weight": w, "label_smoothing": 0.2}),
+        (F.cross_entropy, tF.cross_entropy, x, probs, {"weight": w, "label_smoothing": 0.1}),
+        (F.nll_loss, tF.nll_loss, logq, y, {"weight": w}),
+        (F.mse_loss, tF.mse_loss, x, b, {}),
+        (F.l1_loss, tF.l1_loss, x, b, {}),
+        (F.smooth_l1_loss, tF.smooth_l1_loss, x, b, {"beta": 0.7}),
+        (F.huber_loss, tF.huber_loss, x, b, {"delta": 1.5}),
+        (F.kl_div, tF.kl_div, logq, probs, {}),
+        (F.kl_div, tF.kl_div, logq, np.log(probs), {"log_target": True}),
+        (F.binary_cross_entropy, tF.binary_cross_entropy, p, b, {"weight": w}),
+        (
+            F.binary_cross_entropy_with_logits,
+            tF.binary_cross_entropy_with_logits,
+            x,
+            b,
+            {"weight": w, "pos_weight": q},
+        ),
+    ]
+    for ours, theirs, data, target, kw in cases:
+        name = f"{ours.__name__}({', '.join(kw)})"
+        tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        reductions = ["mean", "sum", "none"] + (["batchmean"] if ours is F.kl_div else [])
+        for r in reductions:
+            a = t(data)
+            out = ours(a, target, reduction=r, **kw)
+            ta = torch.tensor(data, requires_grad=True)
+            tout = theirs(ta, torch.tensor(target), reduction=r, **tkw)
+            np.testing.assert_allclose(
+                out.data, tout.detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=f"{name} {r}"
+            )
+            g = RNG.normal(size=out.shape)
+            (out * g).sum().backward()
+            (tout * torch.tensor(g)).sum().backward()
+            np.testing.assert_allclose(
+                a.grad, ta.grad.numpy(), rtol=1e-10, atol=1e-14, err_msg=f"{name} {r} grad"
+            )

@@ -322,3 +322,53 @@ def test_clip_grad_value_in_place():
     assert ps[0].grad is data and ps[1].grad is None
     with pytest.raises(ValueError, match="clip_value must be a finite number >= 0"):
         nn.utils.clip_grad_value_(ps, -1.0)
+
+
+# --- optional: against PyTorch itself (skipped without torch; its import takes seconds) ---
+
+
+@pytest.mark.slow
+def test_optimizers_match_pytorch():
+    torch = pytest.importorskip("torch")
+    pairs = [
+        (
+            SGD,
+            torch.optim.SGD,
+            {"lr": 0.1, "momentum": 0.9, "dampening": 0.2, "weight_decay": 0.01},
+        ),
+        (SGD, torch.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+        (Adam, torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
+        (AdamW, torch.optim.AdamW, {"lr": 0.01, "betas": (0.8, 0.9), "weight_decay": 0.2}),
+        (
+            RMSprop,
+            torch.optim.RMSprop,
+            {"lr": 0.01, "momentum": 0.5, "centered": True, "weight_decay": 0.1},
+        ),
+        (RMSprop, torch.optim.RMSprop, {"lr": 0.01}),
+        (
+            Adagrad,
+            torch.optim.Adagrad,
+            {"lr": 0.1, "lr_decay": 0.05, "initial_accumulator_value": 0.3, "weight_decay": 0.1},
+        ),
+    ]
+    rng = np.random.default_rng(5)
+    for ours_cls, theirs_cls, hyper in pairs:
+        start = [rng.normal(size=(3, 2)), rng.normal(size=4)]
+        ours = [Parameter(s.copy()) for s in start]
+        theirs = [torch.tensor(s.copy(), requires_grad=True) for s in start]
+        # two groups, the second with its own lr, as PyTorch's list-of-dicts form
+        opt = ours_cls([{"params": ours[:1]}, {"params": ours[1:], "lr": hyper["lr"] / 2}], **hyper)
+        topt = theirs_cls(
+            [{"params": theirs[:1]}, {"params": theirs[1:], "lr": hyper["lr"] / 2}], **hyper
+        )
+        for _ in range(6):
+            for o, th in zip(ours, theirs):
+                g = rng.normal(size=o.shape)
+                o.grad = g.copy()
+                th.grad = torch.tensor(g)
+            opt.step()
+            topt.step()
+        for o, th in zip(ours, theirs):
+            np.testing.assert_allclose(
+                o.data, th.detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=ours_cls.__name__
+            )

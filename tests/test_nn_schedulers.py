@@ -243,3 +243,49 @@ def test_reduce_on_plateau_state_round_trip():
 def test_scheduler_misuse(call, error, message):
     with pytest.raises(error, match=message):
         call(sgd())
+
+
+# --- optional: against PyTorch itself (skipped without torch; its import takes seconds) ---
+
+
+@pytest.mark.slow
+def test_schedulers_match_pytorch():
+    torch = pytest.importorskip("torch")
+    tS = torch.optim.lr_scheduler
+    cases = [  # (our class, keyword arguments), PyTorch's class of the same name
+        (StepLR, {"step_size": 3, "gamma": 0.5}),
+        (MultiStepLR, {"milestones": [2, 5], "gamma": 0.3}),
+        (ExponentialLR, {"gamma": 0.9}),
+        (CosineAnnealingLR, {"T_max": 7, "eta_min": 0.001}),
+        (LinearLR, {"start_factor": 0.2, "end_factor": 0.9, "total_iters": 4}),
+        (OneCycleLR, {"max_lr": 0.5, "total_steps": 12}),
+        (
+            OneCycleLR,
+            {"max_lr": 0.5, "total_steps": 12, "three_phase": True, "anneal_strategy": "linear"},
+        ),
+    ]
+    pairs = [
+        (lambda o, c=c, kw=kw: c(o, **kw), lambda o, c=c, kw=kw: getattr(tS, c.__name__)(o, **kw))
+        for c, kw in cases
+    ]
+    for ours_make, theirs_make in pairs:
+        opt = sgd(lr=0.1, momentum=0.9)
+        topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        ours, theirs = ours_make(opt), theirs_make(topt)
+        for _ in range(11):
+            np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-13)
+            assert opt.param_groups[0]["momentum"] == pytest.approx(
+                topt.param_groups[0]["momentum"], rel=1e-13
+            )
+            topt.step()
+            ours.step()
+            theirs.step()
+        assert ours.last_epoch == theirs.last_epoch
+    opt = sgd(lr=1.0)
+    topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    kw = {"factor": 0.5, "patience": 1, "cooldown": 1, "min_lr": 0.1, "threshold": 0.05}
+    ours, theirs = ReduceLROnPlateau(opt, **kw), tS.ReduceLROnPlateau(topt, **kw)
+    for m in [1.0, 0.98, 0.9, 0.9, 0.9, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6]:
+        ours.step(m)
+        theirs.step(m)
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-15)
