@@ -183,6 +183,38 @@ def test_interrupt_mid_epoch_saves_and_resumes_exactly(tmp_path):
     assert_same_run(full, train(3, seed_model=3, resume=path))
 
 
+def test_sigint_finishes_the_batch_then_saves_and_a_second_one_saves_nothing(tmp_path):
+    path = tmp_path / "sigint.npz"
+    calls = {"n": 0}
+
+    def signalling_loss(times):
+        def loss_fn(out, y):
+            calls["n"] += 1
+            if calls["n"] == 11:  # epoch 2, batch 2 (after 8 batches and one validation)
+                for _ in range(times):
+                    os.kill(os.getpid(), signal.SIGINT)
+            return F.cross_entropy(out, y)
+
+        return loss_fn
+
+    model, opt, sched, loader, val = setup()
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, signalling_loss(1), opt, loader, 3, val_data=val, verbose=False,
+            scheduler=sched, interrupt_checkpoint=path)  # fmt: skip
+    progress = nn.load(path)["progress"]
+    assert (progress["epoch"], progress["batch"]) == (1, 2)  # the signalled batch completed
+    assert_same_run(train(3), train(3, seed_model=4, resume=path))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+    calls["n"] = 0
+    path.unlink()
+    model, opt, sched, loader, val = setup()
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, signalling_loss(2), opt, loader, 3, val_data=val, verbose=False,
+            scheduler=sched, interrupt_checkpoint=path)  # fmt: skip
+    assert not path.exists()
+
+
 def test_interrupt_from_a_callback_saves_the_finished_epoch(tmp_path):
     path = tmp_path / "cb.npz"
 

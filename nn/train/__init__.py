@@ -109,16 +109,19 @@ def _restore(
 class _DeferredInterrupt:
     """While active (main thread only), the first Ctrl-C only sets ``requested`` so the
     training loop stops at the end of the current batch, where the model, optimizer and
-    progress agree; a second Ctrl-C interrupts at once, as usual."""
+    progress agree; a second Ctrl-C interrupts at once and sets ``forced`` (the state may
+    then be half-way through a step, so no checkpoint is written)."""
 
     def __init__(self, enabled: bool) -> None:
-        self.requested = False
+        self.requested = self.forced = False
         self._enabled = enabled and threading.current_thread() is threading.main_thread()
         self._previous: Any = None
 
     def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            self.forced = True
+            raise KeyboardInterrupt
         self.requested = True
-        signal.signal(signal.SIGINT, self._previous)
 
     def __enter__(self) -> _DeferredInterrupt:
         if self._enabled:
@@ -165,7 +168,8 @@ def fit(
     Checkpoints: with ``checkpoint=path`` the model, optimizer, scheduler, the loader's
     shuffling state, the progress and the history are written to ``path`` (``nn.save``)
     after every epoch, and on Ctrl-C (``KeyboardInterrupt``), which then propagates; a
-    Ctrl-C finishes the current batch first so the saved state is consistent
+    Ctrl-C finishes the current batch first so the saved state is consistent (a second
+    Ctrl-C stops at once and saves nothing)
     (``interrupt_checkpoint`` writes only on Ctrl-C, for when no per-epoch file is wanted;
     the ``KeyboardInterrupt`` then carries the path as its ``checkpoint`` attribute).
     ``resume=path`` restores all of it, even from the middle of an epoch, and continues up
@@ -195,8 +199,9 @@ def fit(
             progress=progress, history=history,
         )  # fmt: skip
 
+    interrupt = _DeferredInterrupt(on_interrupt is not None)
     try:
-        with _DeferredInterrupt(on_interrupt is not None) as interrupt:
+        with interrupt:
             for epoch in range(progress["epoch"] + 1, epochs + 1):
                 model.train()
                 bar = _progress(len(train_loader), f"epoch {epoch}/{epochs}", verbose)
@@ -261,10 +266,12 @@ def fit(
                     stop = bool(callback(epoch, logs)) or stop
                 if checkpoint is not None:
                     snapshot(checkpoint)
+                if interrupt.requested and epoch < epochs:  # Ctrl-C in validation or callbacks
+                    raise KeyboardInterrupt
                 if stop:
                     break
     except KeyboardInterrupt as interrupted:
-        if on_interrupt is not None:
+        if on_interrupt is not None and not interrupt.forced:
             try:
                 snapshot(on_interrupt)
                 interrupted.checkpoint = os.fspath(on_interrupt)  # type: ignore[attr-defined]
