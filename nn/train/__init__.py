@@ -83,6 +83,19 @@ def evaluate(
     return result
 
 
+def _generators(model: Module) -> dict[str, np.random.Generator]:
+    """Every numpy Generator the model's modules hold (a Dropout's, say), named by place;
+    their states go into fit's checkpoints so that random layers resume exactly."""
+    found: dict[str, np.random.Generator] = {}
+    seen: set[int] = set()
+    for prefix, module in model.named_modules():
+        for attr, value in vars(module).items():
+            if isinstance(value, np.random.Generator) and id(value) not in seen:
+                seen.add(id(value))
+                found[f"{prefix}/{attr}"] = value
+    return found
+
+
 def _restore(
     resume: str | os.PathLike,
     model: Module,
@@ -102,6 +115,14 @@ def _restore(
             f"{sorted(ckpt)}, so the data order and progress cannot be restored"
         )
     train_loader.load_state_dict(ckpt["loader"])
+    generators, saved = _generators(model), ckpt.get("generators", {})
+    if set(generators) != set(saved):
+        raise ValueError(
+            f"{resume}: the checkpoint holds random generators {sorted(saved)} but the model "
+            f"has {sorted(generators)}"
+        )
+    for name, state in saved.items():
+        generators[name].bit_generator.state = dict(state)
     history = {k: [float(x) for x in v] for k, v in ckpt["history"].items()}
     return dict(ckpt["progress"]), history
 
@@ -166,7 +187,8 @@ def fit(
     is given the epoch's val_loss (its training loss without ``val_data``).
 
     Checkpoints: with ``checkpoint=path`` the model, optimizer, scheduler, the loader's
-    shuffling state, the progress and the history are written to ``path`` (``nn.save``)
+    shuffling state, the state of every numpy Generator held by the model's modules (random
+    layers such as dropout), the progress and the history are written to ``path`` (``nn.save``)
     after every epoch, and on Ctrl-C (``KeyboardInterrupt``), which then propagates; a
     Ctrl-C finishes the current batch first so the saved state is consistent (a second
     Ctrl-C stops at once and saves nothing)
@@ -194,9 +216,10 @@ def fit(
 
     def snapshot(path: str | os.PathLike) -> None:
         extra = {} if scheduler is None else {"scheduler": scheduler}
+        generators = {k: g.bit_generator.state for k, g in _generators(model).items()}
         save(
             path, model=model, optimizer=optimizer, **extra, loader=epoch_loader,
-            progress=progress, history=history,
+            progress=progress, history=history, generators=generators,
         )  # fmt: skip
 
     interrupt = _DeferredInterrupt(on_interrupt is not None)
