@@ -19,7 +19,7 @@ from nn import functional as F
 from nn.cli import main
 from nn.datasets import make_blobs
 from nn.optim import Adam
-from nn.optim.lr_scheduler import OneCycleLR, StepLR
+from nn.optim.lr_scheduler import OneCycleLR, ReduceLROnPlateau, StepLR
 from nn.train import fit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,6 +260,13 @@ def test_resume_restores_the_generators_of_random_layers(tmp_path):
     run(1, 0, checkpoint=path)
     assert list(nn.load(path)["generators"]) == ["/rng"]
     assert_same_run(full, run(3, 7, resume=path))
+
+
+def test_fit_steps_reduce_on_plateau_with_the_validation_loss():
+    model, opt, _, loader, val = setup()
+    sched = ReduceLROnPlateau(opt, patience=0, factor=0.5)
+    hist = fit(model, F.cross_entropy, opt, loader, 4, val_data=val, verbose=False, scheduler=sched)
+    assert sched.last_epoch == 4 and sched.best == min(hist["val_loss"])
 
 
 def test_resume_from_a_file_fit_did_not_write(tmp_path):
