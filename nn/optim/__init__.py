@@ -11,8 +11,8 @@ restores it. ``nn.optim.lr_scheduler`` changes the groups' ``lr`` over training.
 Every state buffer is allocated once, at the parameter's first step, with the parameter's
 shape and dtype (float32 models stay float32); each step then runs numpy ufuncs with ``out=``,
 so a training loop allocates nothing here per step. Hyperparameters are checked when a group
-is made and again at every step (a scheduler or a hand-edited group cannot slip a nan ``lr``
-in), and every ``.grad`` must have its parameter's shape.
+is made or loaded, and ``lr`` again at every step (a scheduler or a hand-edited group cannot
+slip a nan or negative ``lr`` in); every ``.grad`` must have its parameter's shape.
 """
 
 from __future__ import annotations
