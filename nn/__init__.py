@@ -12,7 +12,7 @@ on the autograd_core engines.
 From the shell: ``python -m nn --help`` (``nn.cli``; ``python -m nn.train`` takes the same flags).
 """
 
-from . import data, datasets, functional, optim, scalar, train
+from . import data, datasets, functional, optim, scalar, train, utils
 from .data import DataLoader
 from .module import (
     MLP,
@@ -50,4 +50,5 @@ __all__ = [
     "optim",
     "scalar",
     "train",
+    "utils",
 ]

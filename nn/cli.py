@@ -8,6 +8,8 @@ Examples::
         --batch-size 64 --optimizer adam --lr 1e-3
     python -m nn --dataset fashion-mnist --hidden 256 128 --epochs 20 --lr-decay 0.85
     python -m nn --dataset moons --model mlp --hidden 16 16 --epochs 50
+    python -m nn --dataset fashion-mnist --epochs 20 --checkpoint run.npz   # Ctrl-C, then:
+    python -m nn --dataset fashion-mnist --epochs 20 --checkpoint run.npz --resume run.npz
 
 The same from Python: ``nn.cli.main(["--dataset", "moons", "--epochs", "5"])`` returns the
 exit status; ``run(build_parser().parse_args(...))`` returns the history and the model.
@@ -32,6 +34,7 @@ from . import functional as F
 from .data import DataLoader
 from .module import MLP, LogisticRegression, Module, manual_seed
 from .optim import SGD, Adam, Optimizer
+from .optim.lr_scheduler import ExponentialLR
 from .serialization import save
 from .train import evaluate, fit
 
@@ -48,6 +51,9 @@ __all__ = [
 
 #: The command named in ``--help`` and in the demo's echo of its flags.
 PROG = "python -m nn"
+
+#: Where Ctrl-C saves the run when no ``--checkpoint`` is given (current directory).
+INTERRUPT_CHECKPOINT = "nn-interrupted.npz"
 
 DATASETS = ("digits", "fashion-mnist", "mnist", "moons", "spheres")
 
@@ -158,6 +164,20 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         metavar="PATH",
         help="write the trained parameters to PATH (.npz; read with nn.load)",
     )
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="PATH",
+        help="write a checkpoint (model, optimizer, schedule, data order, progress) to PATH "
+        "after every epoch and on Ctrl-C",
+    )
+    p.add_argument(
+        "--resume",
+        default=None,
+        metavar="PATH",
+        help="continue the run saved in the checkpoint PATH (give the same flags; --epochs "
+        "counts the epochs already done)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the final result")
     p.add_argument(
         "--threads",
@@ -220,20 +240,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
 
-    def decay_lr(epoch: int, logs: dict[str, float]) -> None:
-        optimizer.lr *= args.lr_decay
-
+    # --lr-decay as a schedule (lr_0 * gamma^epoch), so that a checkpoint holds it
+    scheduler = ExponentialLR(optimizer, gamma=args.lr_decay)
+    if args.resume and not args.quiet:
+        print(f"resuming from {args.resume}", flush=True)
+    interrupt_path = args.checkpoint or INTERRUPT_CHECKPOINT
     start = time.perf_counter()
-    history = fit(
-        model,
-        loss_fn,
-        optimizer,
-        loader,
-        args.epochs,
-        val_data=(X_test, y_test),
-        callbacks=[decay_lr],
-        verbose=not args.quiet,
-    )
+    try:
+        history = fit(
+            model,
+            loss_fn,
+            optimizer,
+            loader,
+            args.epochs,
+            val_data=(X_test, y_test),
+            verbose=not args.quiet,
+            scheduler=scheduler,
+            checkpoint=args.checkpoint,
+            resume=args.resume,
+            interrupt_checkpoint=interrupt_path,
+        )
+    except KeyboardInterrupt as exc:
+        saved = getattr(exc, "checkpoint", None)
+        if saved is not None:
+            print(
+                f"interrupted: checkpoint saved to {saved}; continue with the same "
+                f"flags and --resume {saved}",
+                file=sys.stderr,
+                flush=True,
+            )
+        raise
     total = time.perf_counter() - start
     final = {
         "train_accuracy": evaluate(model, X_train, y_train)["accuracy"],
@@ -383,6 +419,8 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
             )
         with limit_blas_threads(args.threads):
             run(args)
+    except KeyboardInterrupt:
+        return 130  # 128 + SIGINT, as a shell reports a process stopped by Ctrl-C
     except BrokenPipeError:
         # Python flushes stdout again at exit: point it at devnull so that flush is silent too
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

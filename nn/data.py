@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -81,3 +81,17 @@ class DataLoader:
         else:
             for start in range(0, stop, b):
                 yield self.X[start : start + b], self.y[start : start + b]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The shuffling generator's state (plain ints and strings, no arrays): a loader given
+        it by ``load_state_dict`` draws the same epoch orders from there on."""
+        return {"rng": self._rng.bit_generator.state}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore the shuffling generator from ``state_dict()``."""
+        try:
+            self._rng.bit_generator.state = dict(state["rng"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"DataLoader.load_state_dict: not a DataLoader state ({exc})"
+            ) from None

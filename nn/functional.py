@@ -1,7 +1,9 @@
 """Losses and activations as functions of Tensors, composed from the engine's primitives.
 
-Every loss returns the mean over the batch (a one-element Tensor). Targets may be Tensors or
-arrays; targets given as arrays are constants. All are numerically stable at extreme inputs
+Every loss takes ``reduction="mean"`` (the default: a one-element Tensor, the mean over the
+batch), ``"sum"``, or ``"none"`` (the per-element or per-row losses), as PyTorch's do. Inputs
+may be Tensors or array-likes (arrays become constants: the loss is a number with no graph);
+targets given as arrays are constants. All are numerically stable at extreme inputs
 (|logit| = 1e4 gives exact limits and no numpy warning).
 """
 
@@ -11,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor, stack
+from autograd_core import Tensor, stack, where
 
 __all__ = [
     "relu",
@@ -24,6 +26,11 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "one_hot",
+    "nll_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "kl_div",
 ]
 
 # log(p) is clamped at -100 (as PyTorch does) so that p = 0 or 1 gives a finite loss.
@@ -55,10 +62,29 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     return x.log_softmax(axis=axis)
 
 
+def _input(x: Any, name: str) -> Tensor:
+    """``x`` as a Tensor: Tensors as they are, array-likes of numbers as float constants."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        arr = np.asarray(x)
+    except ValueError as exc:  # ragged nested lists
+        raise TypeError(f"{name}: input must be a Tensor or an array of numbers ({exc})") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name}: input must be a Tensor or an array of numbers, got {type(x).__name__} "
+            f"of dtype {arr.dtype}"
+        )
+    return Tensor(arr if arr.dtype.kind == "f" else arr.astype(np.float64))
+
+
 def _target(target: Any, like: Tensor, name: str) -> Any:
     """The target as a Tensor or an array of the prediction's dtype, with the same shape."""
     if not isinstance(target, Tensor):
-        target = np.asarray(target, dtype=like.dtype)
+        target = np.asarray(target)
+        if target.dtype.kind not in "biuf":
+            raise TypeError(f"{name}: target must be numbers, got dtype {target.dtype}")
+        target = target.astype(like.dtype, copy=False)
     if target.shape != like.shape:
         raise ValueError(
             f"{name}: input has shape {like.shape} but target has shape {target.shape}; "
@@ -67,95 +93,353 @@ def _target(target: Any, like: Tensor, name: str) -> Any:
     return target
 
 
-def mse_loss(input: Tensor, target: Any) -> Tensor:
-    """mean((input - target)^2)."""
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str, name: str, allowed: tuple[str, ...] = _REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise ValueError(f"{name}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    """mean, sum or nothing over the elementwise losses (``reduction`` already checked)."""
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(input - target)^2 elementwise, reduced (default: the mean)."""
+    _check_reduction(reduction, "mse_loss")
+    input = _input(input, "mse_loss")
     target = _target(target, input, "mse_loss")
     diff = input - target
-    return (diff * diff).mean()
+    return _reduce(diff * diff, reduction)
 
 
-def binary_cross_entropy(input: Tensor, target: Any) -> Tensor:
-    """mean(-(t log p + (1 - t) log(1 - p))) for probabilities p = ``input`` in [0, 1].
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target| elementwise, reduced (gradient sign(input - target), 0 at a tie)."""
+    _check_reduction(reduction, "l1_loss")
+    input = _input(input, "l1_loss")
+    return _reduce((input - _target(target, input, "l1_loss")).abs(), reduction)
+
+
+def _huber(input: Any, target: Any, delta: float, name: str) -> Tensor:
+    """0.5 m^2 + delta (a - m) with a = |input - target| and m = min(a, delta): the Huber
+    loss, quadratic below delta and linear (slope delta) above, with no branch to take."""
+    input = _input(input, name)
+    a = (input - _target(target, input, name)).abs()
+    m = a.clip(None, delta)
+    return 0.5 * m * m + delta * (a - m)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss: 0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta), d = input -
+    target, elementwise and reduced. ``delta`` must be > 0."""
+    _check_reduction(reduction, "huber_loss")
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    return _reduce(_huber(input, target, float(delta), "huber_loss"), reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    """Smooth L1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target),
+    i.e. huber_loss(delta=beta) / beta; ``beta = 0`` is the L1 loss. ``beta`` must be >= 0."""
+    _check_reduction(reduction, "smooth_l1_loss")
+    if not beta >= 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    return _reduce(_huber(input, target, float(beta), "smooth_l1_loss") * (1.0 / beta), reduction)
+
+
+def _elementwise_weight(weight: Any, like: Tensor, name: str) -> Any:
+    """A rescaling weight that broadcasts to the input's shape (constant unless a Tensor)."""
+    if weight is None or isinstance(weight, Tensor):
+        return weight
+    w = np.asarray(weight, dtype=like.dtype)
+    try:
+        np.broadcast_shapes(w.shape, like.shape)
+    except ValueError:
+        raise ValueError(
+            f"{name}: weight of shape {w.shape} does not broadcast to the input's shape "
+            f"{like.shape}"
+        ) from None
+    return w
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Any, weight: Any = None, reduction: str = "mean"
+) -> Tensor:
+    """-w (t log p + (1 - t) log(1 - p)) elementwise for probabilities p = ``input`` in
+    [0, 1], reduced (default: the mean); ``weight`` w rescales each element (default 1).
 
     Each log is clamped at -100 (p is clipped to [e^-100, 1]), so p = 0 or 1 gives a finite
-    loss; prefer ``binary_cross_entropy_with_logits``, which needs no clamp.
+    loss; prefer ``binary_cross_entropy_with_logits``, which needs no clamp. An input outside
+    [0, 1] (logits passed by mistake, or nan) raises ValueError.
     """
+    _check_reduction(reduction, "binary_cross_entropy")
+    input = _input(input, "binary_cross_entropy")
     target = _target(target, input, "binary_cross_entropy")
+    x = input.data
+    outside = ~((x >= 0) & (x <= 1))  # nan compares false both ways: it is outside too
+    if outside.any():
+        bad = x[outside].flat[0]
+        raise ValueError(
+            f"binary_cross_entropy: input must be probabilities in [0, 1], got {bad} "
+            f"({np.count_nonzero(outside)} of {x.size} entries outside [0, 1]); for logits "
+            "(unbounded scores) use binary_cross_entropy_with_logits"
+        )
     log_p = input.clip(_LOG_FLOOR, 1.0).log()
     log_not_p = (1.0 - input).clip(_LOG_FLOOR, 1.0).log()
-    return -(log_p * target + log_not_p * (1.0 - target)).mean()
+    loss = -(log_p * target + log_not_p * (1.0 - target))
+    weight = _elementwise_weight(weight, input, "binary_cross_entropy")
+    return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Any) -> Tensor:
-    """mean(-(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x)))) for logits x = ``input``.
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    """-w (q t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))) elementwise for logits x =
+    ``input``, reduced (default: the mean); ``weight`` w rescales each element and
+    ``pos_weight`` q (broadcast along the last axis, one per class) weighs the positive term.
 
-    Written as softplus(x) - t x with softplus(x) = log(1 + e^x) = logsumexp([0, x]): the
-    max-shifted logsumexp never overflows, and its gradient is exactly sigmoid(x) - t,
-    including at x = 0.
+    Written as (1 - t + q t) softplus(x) - q t x with softplus(x) = log(1 + e^x) =
+    logsumexp([0, x]): the max-shifted logsumexp never overflows (exact at |x| = 1e4), and
+    with q = 1 its gradient is exactly sigmoid(x) - t, including at x = 0.
     """
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    input = _input(input, "binary_cross_entropy_with_logits")
     target = _target(target, input, "binary_cross_entropy_with_logits")
     zeros = Tensor(np.zeros(input.shape, dtype=input.dtype))
     softplus = stack([zeros, input], axis=-1).logsumexp(axis=-1)
-    return (softplus - input * target).mean()
+    if pos_weight is None:
+        loss = softplus - input * target
+    else:
+        q = _elementwise_weight(pos_weight, input, "binary_cross_entropy_with_logits")
+        qt = target * q
+        loss = (1.0 - target + qt) * softplus - input * qt
+    weight = _elementwise_weight(weight, input, "binary_cross_entropy_with_logits")
+    return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-def _class_rows(num_classes: int, dtype: Any, scale: float) -> np.ndarray:
-    """``scale`` times the identity of size num_classes: row y is the one-hot vector of y."""
-    key = (num_classes, np.dtype(dtype), scale)
-    rows = _CLASS_ROWS.get(key)
-    if rows is None:
-        if len(_CLASS_ROWS) > 64:  # batch sizes and class counts are few; stay bounded
-            _CLASS_ROWS.clear()
-        rows = _CLASS_ROWS[key] = np.eye(num_classes, dtype=dtype) * scale
-        rows.flags.writeable = False
-    return rows
-
-
-_CLASS_ROWS: dict[tuple[int, np.dtype, float], np.ndarray] = {}
-
-
-def _scaled_one_hot(labels: Any, num_classes: int, dtype: Any, scale: float) -> np.ndarray:
-    """``scale * one_hot(labels)``, with the label checks of ``one_hot``."""
+def _labels(labels: Any, n: int, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """Integer class indices of shape (n,), checked."""
     labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    if labels.ndim != 1:
-        raise ValueError(f"labels must be 1-D class indices, got shape {labels.shape}")
+    if labels.shape != (n,):
+        raise ValueError(
+            f"{name}: logits have shape {shape}, so labels must have shape ({n},); "
+            f"got {labels.shape}"
+        )
     if labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
-    # One reduction for negatives; take() raises for labels >= num_classes. Row lookup in a
-    # cached identity builds the matrix in one numpy call (this runs every training step).
-    if labels.size and labels.min() < 0:
-        bad = labels[labels < 0][0]
+        raise ValueError(f"{name}: labels must be integer class indices, got dtype {labels.dtype}")
+    return labels
+
+
+def _out_of_range(labels: np.ndarray, num_classes: int) -> None:
+    """Raise for the first label outside [0, num_classes)."""
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        bad = labels[(labels < 0) | (labels >= num_classes)][0]
         raise ValueError(
             f"label {bad} is out of range for {num_classes} classes [0, {num_classes})"
         )
-    try:
-        return _class_rows(num_classes, dtype, scale).take(labels, axis=0)
-    except IndexError:
-        bad = labels[labels >= num_classes][0]
+
+
+def _class_weight(weight: Any, k: int, dtype: Any, name: str) -> np.ndarray | None:
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if w.shape != (k,) or w.dtype.kind not in "biuf" or not np.isfinite(w).all():
         raise ValueError(
-            f"label {bad} is out of range for {num_classes} classes [0, {num_classes})"
-        ) from None
+            f"{name}: weight must be {k} finite numbers (one per class), got shape {w.shape} "
+            f"dtype {w.dtype}"
+        )
+    return w.astype(dtype)
+
+
+def _class_targets(
+    labels: np.ndarray,
+    k: int,
+    dtype: Any,
+    weight: np.ndarray | None,
+    ignore_index: int,
+    label_smoothing: float,
+    mean: bool,
+) -> tuple[np.ndarray, float]:
+    """The (n, k) target rows T with loss_i = -sum_c T_ic log p_ic, and the mean's divisor.
+
+    T_i = w[y_i] ((1 - eps) one_hot(y_i) + eps / k) for smoothing eps (PyTorch applies the
+    class weights w inside the smoothed term too: eps / k * w), zero rows for ignored
+    targets; the divisor is the sum of w[y_i] over the rows not ignored, and with ``mean``
+    T comes divided by it (so that -sum(T log p) is the mean). Built directly in the (n, k)
+    array, never from a (k, k) table.
+    """
+    n = len(labels)
+    # This runs every training step: one reduction when no label can be ignored (the
+    # default ignore_index is negative), and labels >= k are caught by the indexing below.
+    if n and (labels.min() < 0 or 0 <= ignore_index < k):
+        rows = np.flatnonzero(labels != ignore_index)
+        kept = labels[rows]
+        _out_of_range(kept, k)
+    else:
+        rows, kept = np.arange(n), labels
+    try:
+        w_y = None if weight is None else weight[kept]
+        divisor = float(len(rows) if w_y is None else w_y.sum())
+        scale = 1.0 / divisor if mean and divisor else 1.0
+        T = np.zeros((n, k), dtype=dtype)
+        on = (1.0 - label_smoothing) * scale
+        T[rows, kept] = on if w_y is None else on * w_y
+    except IndexError:
+        _out_of_range(kept, k)
+        raise
+    if label_smoothing:
+        T[rows] += (label_smoothing / k * scale) * (1.0 if weight is None else weight)
+    return T, divisor
+
+
+def _check_labels_args(label_smoothing: float, ignore_index: Any, name: str) -> None:
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if int(ignore_index) != ignore_index:
+        raise ValueError(f"{name}: ignore_index must be an integer, got {ignore_index!r}")
+
+
+def _by_rows(rows: Tensor, T: np.ndarray, divisor: float, reduction: str) -> Tensor:
+    """-sum(rows * T) reduced: per row for "none", all summed for "sum", divided by
+    ``divisor`` for "mean" (nan when nothing counts, as PyTorch)."""
+    per_row = -(rows * T).sum(axis=-1)
+    if reduction == "none":
+        return per_row
+    total = per_row.sum()
+    if reduction == "sum":
+        return total
+    return total * (1.0 / divisor if divisor else float("nan"))
 
 
 def one_hot(labels: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarray:
     """An (n, num_classes) array with a 1 in column labels[i] of row i, after checking that
     the labels are integers in [0, num_classes) (ValueError otherwise)."""
-    return _scaled_one_hot(labels, num_classes, dtype, 1.0)
+    if isinstance(num_classes, bool) or int(num_classes) != num_classes or num_classes < 0:
+        raise ValueError(
+            f"one_hot: num_classes must be a non-negative integer, got {num_classes!r}"
+        )
+    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-D class indices, got shape {labels.shape}")
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
+    _out_of_range(labels, int(num_classes))
+    out = np.zeros((len(labels), int(num_classes)), dtype=dtype)
+    out[np.arange(len(labels)), labels] = 1
+    return out
 
 
-def cross_entropy(input: Tensor, labels: Any) -> Tensor:
-    """mean over rows i of -log softmax(input[i])[labels[i]], for logits of shape (n, k) and
-    integer labels of shape (n,) in [0, k). One fused, stable node (``Tensor.cross_entropy``)."""
+def cross_entropy(
+    input: Tensor,
+    labels: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """-sum_c T_ic log softmax(input[i])_c per row i, for logits of shape (n, k), reduced.
+
+    ``labels``: integer class indices of shape (n,) in [0, k) (T the one-hot rows), or class
+    probabilities of shape (n, k) (a float array: T = labels, a constant). With PyTorch's
+    semantics: ``weight`` (k,) scales each class, ``label_smoothing`` eps mixes eps / k of
+    the uniform distribution into T, rows whose label is ``ignore_index`` count nothing, and
+    the mean divides by the sum of w[label] over the rows not ignored (n for probability
+    targets). "mean" and "sum" are one fused, stable node (``Tensor.cross_entropy``).
+    """
+    _check_reduction(reduction, "cross_entropy")
+    _check_labels_args(label_smoothing, ignore_index, "cross_entropy")
+    input = _input(input, "cross_entropy")
     if input.ndim != 2:
         raise ValueError(f"cross_entropy: logits must be (n, classes), got shape {input.shape}")
     n, k = input.shape
-    labels_arr = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    if labels_arr.shape != (n,):
-        raise ValueError(
-            f"cross_entropy: logits have shape {input.shape}, so labels must have shape ({n},); "
-            f"got {labels_arr.shape}"
+    w = _class_weight(weight, k, input.dtype, "cross_entropy")
+    raw = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if raw.dtype.kind == "f" and raw.shape == input.shape:  # class probabilities
+        T = raw.astype(input.dtype) * (1.0 - label_smoothing) + label_smoothing / k
+        if w is not None:
+            T = T * w
+        divisor = float(n)
+        if reduction == "mean" and n:
+            T *= 1.0 / n
+    else:
+        T, divisor = _class_targets(
+            _labels(raw, n, input.shape, "cross_entropy"),
+            k,
+            input.dtype,
+            w,
+            int(ignore_index),
+            label_smoothing,
+            mean=reduction == "mean",
         )
-    # The engine's fused cross-entropy against one-hot rows scaled by 1/n: one node whose
-    # gradient is (softmax - one_hot) / n, instead of log_softmax, a product and a sum.
-    weights = _scaled_one_hot(labels_arr, k, input.dtype, 1.0 / max(n, 1))
-    return input.cross_entropy(weights, axis=-1)
+    if reduction == "none":
+        return _by_rows(input.log_softmax(axis=-1), T, divisor, reduction)
+    # The engine's fused cross-entropy: one node whose gradient is softmax sum(T) - T,
+    # instead of log_softmax, a product and a sum.
+    loss = input.cross_entropy(T, axis=-1)
+    return loss * float("nan") if reduction == "mean" and not divisor else loss
+
+
+def nll_loss(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """-w[y_i] input[i, y_i] per row i for log-probabilities ``input`` of shape (n, k) and
+    integer labels y of shape (n,), reduced; the mean divides by the sum of w[y_i] over the
+    rows whose label is not ``ignore_index`` (PyTorch's semantics).
+    ``nll_loss(log_softmax(x), y) == cross_entropy(x, y)``."""
+    _check_reduction(reduction, "nll_loss")
+    _check_labels_args(0.0, ignore_index, "nll_loss")
+    input = _input(input, "nll_loss")
+    if input.ndim != 2:
+        raise ValueError(f"nll_loss: input must be (n, classes), got shape {input.shape}")
+    n, k = input.shape
+    w = _class_weight(weight, k, input.dtype, "nll_loss")
+    labels = _labels(target, n, input.shape, "nll_loss")
+    T, divisor = _class_targets(labels, k, input.dtype, w, int(ignore_index), 0.0, mean=False)
+    return _by_rows(input, T, divisor, reduction)
+
+
+def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence with ``input`` = log q: elementwise t (log t - input) (0
+    where t = 0), or e^t (t - input) when ``log_target`` (target given as log t), reduced:
+    "mean" over every element (PyTorch's default), "batchmean" (sum / batch size: the true
+    KL divergence per sample), "sum" or "none". ``target`` may be a Tensor that needs grad."""
+    _check_reduction(reduction, "kl_div", (*_REDUCTIONS, "batchmean"))
+    input = _input(input, "kl_div")
+    target = _target(target, input, "kl_div")
+    t = target.data if isinstance(target, Tensor) else target
+    if log_target:
+        e_t = target.exp() if isinstance(target, Tensor) else np.exp(t)
+        loss = e_t * (target - input)
+    else:
+        if (t < 0).any():
+            raise ValueError(
+                f"kl_div: target must be probabilities (>= 0), got {t[t < 0].flat[0]}; pass "
+                "log-probabilities with log_target=True"
+            )
+        positive = t > 0
+        t_log_t: Any
+        if isinstance(target, Tensor):  # t log t with its gradient, 0 (not nan) at t = 0
+            safe = where(positive, target, 1.0)
+            t_log_t = where(positive, target * safe.log(), 0.0)
+        else:
+            t_log_t = np.where(positive, t * np.log(np.where(positive, t, 1.0)), 0.0)
+        loss = t_log_t - target * input
+    if reduction == "batchmean":
+        return loss.sum() * (1.0 / max(input.shape[0], 1) if input.ndim else 1.0)
+    return _reduce(loss, reduction)

@@ -6,7 +6,10 @@ the same command line with the same flags, and ``nn.train.main`` is ``nn.cli.mai
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,6 +21,8 @@ from autograd_core import Tensor, no_grad
 from ..data import DataLoader
 from ..module import Module
 from ..optim import Optimizer
+from ..optim.lr_scheduler import ReduceLROnPlateau
+from ..serialization import load, save
 
 __all__ = ["fit", "evaluate", "predict", "main"]
 
@@ -78,6 +83,78 @@ def evaluate(
     return result
 
 
+def _generators(model: Module) -> dict[str, np.random.Generator]:
+    """Every numpy Generator the model's modules hold (a Dropout's, say), named by place;
+    their states go into fit's checkpoints so that random layers resume exactly."""
+    found: dict[str, np.random.Generator] = {}
+    seen: set[int] = set()
+    for prefix, module in model.named_modules():
+        for attr, value in vars(module).items():
+            if isinstance(value, np.random.Generator) and id(value) not in seen:
+                seen.add(id(value))
+                found[f"{prefix}/{attr}"] = value
+    return found
+
+
+def _restore(
+    resume: str | os.PathLike,
+    model: Module,
+    optimizer: Optimizer,
+    scheduler: Any,
+    train_loader: DataLoader,
+) -> tuple[dict[str, Any], History]:
+    """Load a checkpoint written by ``fit`` into the training objects; return its progress
+    and history."""
+    objects: dict[str, Any] = {"model": model, "optimizer": optimizer}
+    if scheduler is not None:
+        objects["scheduler"] = scheduler
+    ckpt = load(resume, **objects)
+    if not all(k in ckpt for k in ("loader", "progress", "history")):
+        raise ValueError(
+            f"{resume} is an nn checkpoint but not one written by fit(checkpoint=...): it has "
+            f"{sorted(ckpt)}, so the data order and progress cannot be restored"
+        )
+    train_loader.load_state_dict(ckpt["loader"])
+    generators, saved = _generators(model), ckpt.get("generators", {})
+    if set(generators) != set(saved):
+        raise ValueError(
+            f"{resume}: the checkpoint holds random generators {sorted(saved)} but the model "
+            f"has {sorted(generators)}"
+        )
+    for name, state in saved.items():
+        generators[name].bit_generator.state = dict(state)
+    history = {k: [float(x) for x in v] for k, v in ckpt["history"].items()}
+    return dict(ckpt["progress"]), history
+
+
+class _DeferredInterrupt:
+    """While active (main thread only), the first Ctrl-C only sets ``requested`` so the
+    training loop stops at the end of the current batch, where the model, optimizer and
+    progress agree; a second Ctrl-C interrupts at once and sets ``forced`` (the state may
+    then be half-way through a step, so no checkpoint is written)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.requested = self.forced = False
+        self._enabled = enabled and threading.current_thread() is threading.main_thread()
+        self._previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            self.forced = True
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _DeferredInterrupt:
+        if self._enabled:
+            self._previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._enabled:
+            signal.signal(signal.SIGINT, self._previous)
+
+
 def fit(
     model: Module,
     loss_fn: Callable[[Tensor, Any], Tensor],
@@ -87,8 +164,14 @@ def fit(
     val_data: tuple[np.ndarray, np.ndarray] | None = None,
     callbacks: Sequence[Callback] | None = None,
     verbose: bool = True,
+    scheduler: Any = None,
+    scheduler_interval: str = "epoch",
+    checkpoint: str | os.PathLike | None = None,
+    resume: str | os.PathLike | None = None,
+    interrupt_checkpoint: str | os.PathLike | None = None,
 ) -> History:
-    """Train ``model`` for ``epochs`` passes over ``train_loader``; return the history.
+    """Train ``model`` until ``epochs`` passes over ``train_loader`` are done; return the
+    history.
 
     Each step: zero the gradients, ``loss = loss_fn(model(X_batch), y_batch)``, backward,
     ``optimizer.step()``. The history maps "loss" (mean training loss of the epoch),
@@ -98,47 +181,126 @@ def fit(
     printed, and a progress bar is shown when tqdm is installed and stdout is a terminal.
     Each callback is called as ``callback(epoch, logs)`` after an epoch (``logs``: that
     epoch's values); if one returns True, training stops.
+
+    ``scheduler`` (from ``nn.optim.lr_scheduler``) is stepped after every epoch, or after
+    every batch with ``scheduler_interval="batch"`` (``OneCycleLR``); ``ReduceLROnPlateau``
+    is given the epoch's val_loss (its training loss without ``val_data``).
+
+    Checkpoints: with ``checkpoint=path`` the model, optimizer, scheduler, the loader's
+    shuffling state, the state of every numpy Generator held by the model's modules (random
+    layers such as dropout), the progress and the history are written to ``path`` (``nn.save``)
+    after every epoch, and on Ctrl-C (``KeyboardInterrupt``), which then propagates; a
+    Ctrl-C finishes the current batch first so the saved state is consistent (a second
+    Ctrl-C stops at once and saves nothing)
+    (``interrupt_checkpoint`` writes only on Ctrl-C, for when no per-epoch file is wanted;
+    the ``KeyboardInterrupt`` then carries the path as its ``checkpoint`` attribute).
+    ``resume=path`` restores all of it, even from the middle of an epoch, and continues up
+    to ``epochs`` in total, giving the same losses and weights as an uninterrupted run (the
+    objects must be built as for the first run; callbacks of epochs done before the
+    interruption are not re-run).
     """
+    if scheduler_interval not in ("epoch", "batch"):
+        raise ValueError(
+            f"scheduler_interval must be 'epoch' or 'batch', got {scheduler_interval!r}"
+        )
     history: History = {"loss": [], "seconds": []}
-    for epoch in range(1, epochs + 1):
-        model.train()
-        bar = _progress(len(train_loader), f"epoch {epoch}/{epochs}", verbose)
-        total_loss, correct, seen = 0.0, 0, 0
-        classify = None
-        start = time.perf_counter()
-        for X_batch, y_batch in train_loader:
-            optimizer.zero_grad()
-            out = model(X_batch)
-            loss = loss_fn(out, y_batch)
-            loss.backward()
-            optimizer.step()
-            n = len(y_batch)
-            total_loss += loss.item() * n
-            seen += n
-            if classify is None:
-                classify = _is_classification(y_batch)
-            if classify:
-                correct += _count_correct(out.data, y_batch)
-            if bar is not None:
-                bar.update(1)
-        seconds = time.perf_counter() - start
-        if bar is not None:
-            bar.close()
-        logs = {"loss": total_loss / max(seen, 1), "seconds": seconds}
-        if classify:
-            logs["accuracy"] = correct / max(seen, 1)
-        if val_data is not None:
-            val = evaluate(model, val_data[0], val_data[1], loss_fn)
-            logs.update({f"val_{k}": v for k, v in val.items()})
-        for key, value in logs.items():
-            history.setdefault(key, []).append(value)
-        if verbose:
-            print(_format_epoch(epoch, epochs, logs), flush=True)
-        stop = False
-        for callback in callbacks or ():
-            stop = bool(callback(epoch, logs)) or stop
-        if stop:
-            break
+    progress: dict[str, Any] = {
+        "epoch": 0, "batch": 0, "total_loss": 0.0, "correct": 0, "seen": 0, "classify": None,
+    }  # fmt: skip
+    if resume is not None:
+        progress, history = _restore(resume, model, optimizer, scheduler, train_loader)
+    on_interrupt = interrupt_checkpoint if interrupt_checkpoint is not None else checkpoint
+    # the loader's state when the current epoch's order was drawn: a resumed run redraws it
+    epoch_loader = train_loader.state_dict()
+    plateau = isinstance(scheduler, ReduceLROnPlateau)
+
+    def snapshot(path: str | os.PathLike) -> None:
+        extra = {} if scheduler is None else {"scheduler": scheduler}
+        generators = {k: g.bit_generator.state for k, g in _generators(model).items()}
+        save(
+            path, model=model, optimizer=optimizer, **extra, loader=epoch_loader,
+            progress=progress, history=history, generators=generators,
+        )  # fmt: skip
+
+    interrupt = _DeferredInterrupt(on_interrupt is not None)
+    try:
+        with interrupt:
+            for epoch in range(progress["epoch"] + 1, epochs + 1):
+                model.train()
+                bar = _progress(len(train_loader), f"epoch {epoch}/{epochs}", verbose)
+                skip = progress["batch"]
+                total_loss, correct, seen = (
+                    progress["total_loss"],
+                    progress["correct"],
+                    progress["seen"],
+                )
+                classify = progress["classify"]
+                start = time.perf_counter()
+                for index, (X_batch, y_batch) in enumerate(train_loader):
+                    if index < skip:  # done before the interruption; same order, same batches
+                        continue
+                    optimizer.zero_grad()
+                    out = model(X_batch)
+                    loss = loss_fn(out, y_batch)
+                    loss.backward()
+                    optimizer.step()
+                    if scheduler is not None and scheduler_interval == "batch":
+                        scheduler.step()
+                    n = len(y_batch)
+                    total_loss += loss.item() * n
+                    seen += n
+                    if classify is None:
+                        classify = _is_classification(y_batch)
+                    if classify:
+                        correct += _count_correct(out.data, y_batch)
+                    progress = {
+                        "epoch": epoch - 1, "batch": index + 1, "total_loss": total_loss,
+                        "correct": correct, "seen": seen, "classify": classify,
+                    }  # fmt: skip
+                    if bar is not None:
+                        bar.update(1)
+                    if interrupt.requested:
+                        raise KeyboardInterrupt
+                seconds = time.perf_counter() - start
+                if bar is not None:
+                    bar.close()
+                logs = {"loss": total_loss / max(seen, 1), "seconds": seconds}
+                if classify:
+                    logs["accuracy"] = correct / max(seen, 1)
+                if val_data is not None:
+                    val = evaluate(model, val_data[0], val_data[1], loss_fn)
+                    logs.update({f"val_{k}": v for k, v in val.items()})
+                if scheduler is not None and scheduler_interval == "epoch":
+                    if plateau:
+                        scheduler.step(logs.get("val_loss", logs["loss"]))
+                    else:
+                        scheduler.step()
+                for key, value in logs.items():
+                    history.setdefault(key, []).append(value)
+                progress = {
+                    "epoch": epoch, "batch": 0, "total_loss": 0.0, "correct": 0, "seen": 0,
+                    "classify": classify,
+                }  # fmt: skip
+                epoch_loader = train_loader.state_dict()
+                if verbose:
+                    print(_format_epoch(epoch, epochs, logs), flush=True)
+                stop = False
+                for callback in callbacks or ():
+                    stop = bool(callback(epoch, logs)) or stop
+                if checkpoint is not None:
+                    snapshot(checkpoint)
+                if interrupt.requested and epoch < epochs:  # Ctrl-C in validation or callbacks
+                    raise KeyboardInterrupt
+                if stop:
+                    break
+    except KeyboardInterrupt as interrupted:
+        if on_interrupt is not None and not interrupt.forced:
+            try:
+                snapshot(on_interrupt)
+                interrupted.checkpoint = os.fspath(on_interrupt)  # type: ignore[attr-defined]
+            except OSError as exc:
+                print(f"could not save the checkpoint {on_interrupt}: {exc}", file=sys.stderr)
+        raise
     return history
 
 
