@@ -240,8 +240,12 @@ def pad(
     widths = tuple((int(b), int(a)) for b, a in w)
     if mode == "constant":
         shape = tuple(n + b + a for n, (b, a) in zip(x.shape, widths))
-        value = np.full(shape, constant_values, dtype=x.dtype)
+        value = np.empty(shape, dtype=x.dtype)  # each entry written once: the centre, the rims
         value[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, widths))] = x.data
+        for ax, (b, a) in enumerate(widths):
+            lead = (slice(None),) * ax
+            value[lead + (slice(0, b),)] = constant_values
+            value[lead + (slice(shape[ax] - a, None),)] = constant_values
     else:
         empty = [ax for ax, n in enumerate(x.shape) if n == 0 and widths[ax] != (0, 0)]
         if empty:

@@ -710,3 +710,17 @@ def test_second_order(name, data):
         return (gx * gx).sum() + (gx * gy).sum() + gy.sum()
 
     check_grad(first_derivatives, [a, b], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_bench_structure_quick_runs_and_prints_every_ratio():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_structure.py"
+    out = subprocess.run([sys.executable, str(script), "--quick"], check=True,
+                         capture_output=True, text=True, timeout=300).stdout
+    for case in ["indexing W[idx]", "take(W, idx", "einsum nchw", "pad constant", "pad reflect"]:
+        assert case in out
+    assert out.count(" ratio ") == 5
