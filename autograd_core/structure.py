@@ -571,13 +571,21 @@ def _generator(rng: Any, op: str) -> np.random.Generator:
     return rng
 
 
+def _draw(sample: Any, shape: Any, dt: np.dtype) -> np.ndarray:
+    """Samples in dtype dt: drawn in it where the Generator can (float32, float64), else drawn
+    in float64 and rounded."""
+    if dt in (np.float32, np.float64):
+        return sample(shape, dtype=dt)
+    return sample(shape).astype(dt)
+
+
 def rand(
     shape: int | Sequence[int], rng: np.random.Generator, dtype: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform samples in [0, 1) drawn from ``rng``."""
-    value = _generator(rng, "rand").random(shape, dtype=_dtype(dtype, "rand"))
-    return _leaf(value, requires_grad)
+    return _leaf(_draw(_generator(rng, "rand").random, shape, _dtype(dtype, "rand")),
+                 requires_grad)
 
 
 def randn(
@@ -585,5 +593,5 @@ def randn(
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal samples drawn from ``rng``."""
-    value = _generator(rng, "randn").standard_normal(shape, dtype=_dtype(dtype, "randn"))
-    return _leaf(value, requires_grad)
+    return _leaf(_draw(_generator(rng, "randn").standard_normal, shape, _dtype(dtype, "randn")),
+                 requires_grad)

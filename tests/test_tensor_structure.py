@@ -648,6 +648,7 @@ def test_factories(dtype):
     assert np.all(made["randn"][0].data != made["randn"][1])  # drawn after rand, from one rng
     assert ag.zeros(2, requires_grad=True).requires_grad
     assert ag.zeros_like(Tensor(np.ones(2, dtype=np.float32))).dtype == np.float32
+    assert ag.randn(3, rng, dtype=np.float16).dtype == np.float16
     r1 = ag.randn(3, np.random.default_rng(5))
     r2 = ag.randn(3, np.random.default_rng(5))
     np.testing.assert_array_equal(r1.data, r2.data)
