@@ -163,14 +163,18 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
         return tuple(range(ndim))
     if type(axis) is int and -ndim <= axis < ndim:  # fast path
         return (axis % ndim,)
-    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     out = []
     for ax in axes:
-        if not isinstance(ax, (int, np.integer)) or isinstance(ax, (bool, np.bool_)):
-            raise TypeError(f"{op}: axis must be an integer, got {ax!r}")
+        try:
+            if isinstance(ax, (bool, np.bool_)):
+                raise TypeError
+            ax = operator.index(ax)
+        except TypeError:
+            raise TypeError(f"{op}: axis must be an integer, got {ax!r}") from None
         if not -ndim <= ax < ndim:
             raise _axis_error(op, ax, ndim)
-        out.append(int(ax) % ndim if ndim else 0)
+        out.append(ax % ndim if ndim else 0)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
     return tuple(out)

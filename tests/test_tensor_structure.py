@@ -725,3 +725,12 @@ def test_bench_structure_quick_runs_and_prints_every_ratio():
     for case in ["indexing W[idx]", "take(W, idx", "einsum nchw", "pad constant", "pad reflect"]:
         assert case in out
     assert sum(line.startswith("   ") and " ratio " in line for line in out.splitlines()) == 5
+
+
+def test_axis_arguments_take_any_integer_form():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    for axis in [1, -1, np.int64(1), np.array(1), (1,), [-1], range(1, 2), np.array([1])]:
+        same(x.sum(axis=axis), np.arange(6.0).reshape(2, 3).sum(axis=1))
+    for bad in [1.0, True, "1", (0, 0.5)]:
+        with pytest.raises(TypeError, match="sum: axis must be an integer"):
+            x.sum(axis=bad)
