@@ -171,7 +171,10 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
                 raise TypeError
             ax = operator.index(ax)
         except TypeError:
-            raise TypeError(f"{op}: axis must be an integer, got {ax!r}") from None
+            raise TypeError(
+                f"{op}: axis must be an int, a tuple of ints or None, got {axis!r} "
+                f"({type(ax).__name__})"
+            ) from None
         if not -ndim <= ax < ndim:
             raise _axis_error(op, ax, ndim)
         out.append(ax % ndim if ndim else 0)
