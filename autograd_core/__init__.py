@@ -6,6 +6,8 @@ that compute them and share one backpropagation driver (``autograd_core.graph``)
 
 from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
 from .scalar import Scalar
+from .structure import *  # noqa: F403 (shape, padding, einsum, gather, factories)
+from .structure import __all__ as _structure_all
 from .tensor import Tensor, concat, maximum, stack, where
 
 __all__ = [
@@ -21,5 +23,6 @@ __all__ = [
     "is_grad_enabled",
     "backprop",
     "toposort",
+    *_structure_all,
 ]
 __version__ = "0.1.0"

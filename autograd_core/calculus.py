@@ -389,6 +389,108 @@ STRUCTURE: dict[str, Any] = {
 }
 
 
+# --- shapes: movement, padding, contractions (the structure ops) ----------------------------
+
+
+def _roll(g: Any, shifts: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    """g rolled cyclically by ``shifts`` along ``axes`` (np.roll), recorded for a Tensor."""
+    return xp.roll(g, shifts, axes) if _is_array(g) else g.roll(shifts, axes)
+
+
+def _pad(g: Any, widths: tuple[tuple[int, int], ...], mode: str) -> Any:
+    """g padded by ``widths`` in ``mode`` (np.pad; 0 for the constant mode)."""
+    if _is_array(g):
+        return xp.pad(g, widths, mode=mode)
+    from .structure import pad
+
+    return pad(g, widths, mode=mode)
+
+
+def _unpad(g: Any, widths: tuple[tuple[int, int], ...], mode: str) -> Any:
+    """The VJP of pad: the centre of g, plus, in the reflect and edge modes, every padded
+    entry added back to the entry it copies (found by padding an arange). Its own VJP is
+    pad again."""
+    lead = [slice(None)] * g.ndim
+    for ax, (before, after) in enumerate(widths):
+        lead[ax] = slice(before, g.shape[ax] - after)
+    if mode == "constant":
+        return g[tuple(lead)]
+    if not _is_array(g):
+        return _engine()._result(_unpad(g.data, widths, mode), "unpad", (g,), (widths, mode))
+    for ax, (before, after) in enumerate(widths):
+        if before == after == 0:
+            continue
+        n = g.shape[ax] - before - after
+        source = xp.pad(xp.arange(n), (before, after), mode=mode)
+        axis = (slice(None),) * ax
+        out = g[axis + (slice(before, before + n),)].copy()
+        for j in [*range(before), *range(before + n, before + n + after)]:
+            out[axis + (source[j],)] += g[axis + (j,)]
+        g = out
+    return g
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum(subscripts: str, *operands: Any, optimize: Any = False) -> Any:
+    """xp.einsum on arrays, the recorded einsum when an operand is a Tensor."""
+    if all(_is_array(o) for o in operands):
+        return xp.einsum(subscripts, *operands, optimize=optimize)
+    from .structure import einsum
+
+    return einsum(subscripts, *operands, optimize=optimize)
+
+
+def _einsum_vjp(i: int, g: Any, out: Any, *args: Any) -> Any:
+    """d einsum / d operand i: another einsum, of g and the other operands, into operand i's
+    subscripts. A letter repeated in operand i (a diagonal) is renamed and tied back to its
+    first occurrence by an identity matrix; a letter only operand i has (summed out) comes
+    from a vector of ones. Where einsum broadcast operand i's size-1 axis, unbroadcast sums
+    it; where it broadcast another operand's, the result is widened to operand i's size."""
+    *operands, specs, out_spec, optimize = args
+    x = operands[i]
+    dtype = _data(g).dtype
+    inputs = [out_spec] + [s for j, s in enumerate(specs) if j != i]
+    ops = [g] + [o for j, o in enumerate(operands) if j != i]
+    have = set("".join(inputs))
+    fresh = (c for c in _LETTERS if c not in have and c not in specs[i])
+    target = ""
+    for ax, c in enumerate(specs[i]):
+        if c in target:
+            d = next(fresh)
+            inputs.append(c + d)
+            ops.append(xp.eye(x.shape[ax], dtype=dtype))
+            c = d
+        elif c not in have:
+            inputs.append(c)
+            ops.append(xp.ones(x.shape[ax], dtype=dtype))
+        target += c
+    dx = _einsum(",".join(inputs) + "->" + target, *ops, optimize=optimize)
+    # an axis of x that einsum broadcast against size 1 elsewhere comes back as 1: widen it
+    full = tuple(s if d == 1 else d for d, s in zip(dx.shape, x.shape))
+    return dx if full == dx.shape else _broadcast_to(dx, full)
+
+
+SHAPES: dict[str, Any] = {
+    # out = repeat(x, r, axis)    dx = g with each entry's r copies summed
+    "repeat": (
+        lambda g, out, x, axis, r: g.reshape(
+            x.shape[:axis] + (x.shape[axis], r) + x.shape[axis + 1 :]
+        ).sum(axis=axis + 1),
+    ),
+    # out = roll(x, s, axes)      dx = roll(g, -s, axes)
+    "roll": (lambda g, out, x, shifts, axes: _roll(g, tuple(-s for s in shifts), axes),),
+    # out = pad(x, w, mode)       dx = the centre of g, plus the padded entries added back
+    #                             to the entries they copy (reflect, edge)
+    "pad": (lambda g, out, x, widths, mode: _unpad(g, widths, mode),),
+    # out = unpad(s, w, mode)     ds = pad(g, w, mode)        (the VJP of pad, differentiated)
+    "unpad": (lambda g, out, s, widths, mode: _pad(g, widths, mode),),
+    # out = einsum(spec, *xs)     dxs[i] = einsum of g and the other operands into xs[i]'s spec
+    "einsum": _PerInput(_einsum_vjp),
+}
+
+
 def _table(*sections: dict[str, Any]) -> dict[str, Any]:
     """One table from the sections; an op defined twice is a bug, caught at import."""
     table: dict[str, Any] = {}
@@ -410,4 +512,5 @@ RULES: dict[str, Any] = _table(
     FUSED,
     LINALG,
     STRUCTURE,
+    SHAPES,
 )

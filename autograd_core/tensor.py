@@ -181,22 +181,31 @@ def _operators(
     return forward, reflected
 
 
+def _axis_error(op: str, axis: Any, ndim: int) -> np.exceptions.AxisError:
+    """numpy's AxisError (a ValueError and an IndexError) naming the op and the bad axis."""
+    return np.exceptions.AxisError(f"{op}: axis {axis} is out of range for a {ndim}-D tensor")
+
+
 def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
     if type(axis) is int and -ndim <= axis < ndim:  # fast path
         return (axis % ndim,)
-    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     out = []
     for ax in axes:
-        if not isinstance(ax, (int, np.integer)) or isinstance(ax, (bool, np.bool_)):
+        try:
+            if isinstance(ax, (bool, np.bool_)):
+                raise TypeError
+            ax = operator.index(ax)
+        except TypeError:
             raise TypeError(
                 f"{op}: axis must be an int, a tuple of ints or None, got {axis!r} "
                 f"({type(ax).__name__})"
-            )
+            ) from None
         if not -ndim <= ax < ndim:
-            raise ValueError(f"{op}: axis {ax} is out of range for a {ndim}-D tensor")
-        out.append(int(ax) % ndim if ndim else 0)
+            raise _axis_error(op, ax, ndim)
+        out.append(ax % ndim if ndim else 0)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
     return tuple(out)
@@ -213,22 +222,32 @@ def _value(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
+def _index_array(it: Any) -> np.ndarray:
+    """An index given as a list, tuple, array or Tensor as an integer or boolean array. A
+    Tensor index (always float) must hold whole numbers; an empty float array is no index."""
+    arr = np.asarray(it.data if isinstance(it, Tensor) else it)
+    if arr.dtype.kind in "iub":
+        return arr
+    if arr.dtype.kind == "f" and (isinstance(it, Tensor) or arr.size == 0):
+        if not np.all(arr == np.round(arr)):
+            raise IndexError(f"a Tensor used as an index must hold whole numbers, got {arr!r}")
+        return arr.astype(np.intp)
+    raise IndexError(f"index arrays must be integers or booleans, got {arr.dtype}")
+
+
 def _index_key(index: Any) -> tuple[Any, bool]:
-    """(index with Tensors replaced by their arrays, whether it can repeat positions)."""
+    """(index as numpy reads it, whether it can repeat positions).
+
+    Lists, tuples nested in a tuple index, arrays and Tensors become integer or boolean
+    arrays (as numpy reads them); any integer array can repeat a position, whose gradients
+    must then accumulate (np.add.at), so it sets the flag."""
     items = index if isinstance(index, tuple) else (index,)
     clean = []
     repeats = False
     for it in items:
-        if isinstance(it, Tensor):
-            it = it.data
-        if isinstance(it, (list, np.ndarray)):
-            it = np.asarray(it)
-            if it.dtype.kind in "iu":
-                repeats = True
-            elif it.dtype.kind == "f" and it.size == 0:
-                it = it.astype(np.intp)
-            elif it.dtype.kind != "b":
-                raise IndexError(f"index arrays must be integers or booleans, got {it.dtype}")
+        if isinstance(it, (list, tuple, np.ndarray, Tensor)):
+            it = _index_array(it)
+            repeats = repeats or it.dtype.kind != "b"
         clean.append(it)
     return (tuple(clean) if isinstance(index, tuple) else clean[0]), repeats
 
@@ -667,9 +686,15 @@ class Tensor(Node):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         nd = self.data.ndim
-        perm = tuple(range(nd))[::-1] if not axes else tuple(int(a) % nd for a in axes)
-        if sorted(perm) != list(range(nd)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of {nd} axes")
+        if not axes or (len(axes) == 1 and axes[0] is None):
+            perm = tuple(range(nd))[::-1]
+        else:
+            if len(axes) != nd:
+                raise ValueError(
+                    f"transpose: axes {axes} are not a permutation of the {nd} axes of a "
+                    f"Tensor of shape {self.shape}"
+                )
+            perm = _normalize_axes(axes, nd, "transpose")
         inverse = tuple(int(i) for i in np.argsort(perm))
         return _result(self.data.transpose(perm), "transpose", (self,), (inverse,))
 
@@ -688,6 +713,199 @@ class Tensor(Node):
                 f"dot: shapes {self.shape} and {o.shape}: use @ (matmul) for more than 2-D"
             )
         return _matmul(self, o)
+
+    # --- shape and movement ----------------------------------------------------------------
+    # Each is a reshape, a transpose, an indexing or one of calculus.SHAPES's rules, so the
+    # gradient is the inverse rearrangement (see those rules).
+    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
+        """The tensor without the given size-1 axes (all of them by default): a reshape."""
+        shape = self.data.shape
+        if axis is None:
+            axes = tuple(i for i, s in enumerate(shape) if s == 1)
+        else:
+            axes = _normalize_axes(axis, len(shape), "squeeze")
+            for ax in axes:
+                if shape[ax] != 1:
+                    raise ValueError(
+                        f"squeeze: axis {ax} of shape {shape} has size {shape[ax]}, not 1"
+                    )
+        return self.reshape(tuple(s for i, s in enumerate(shape) if i not in axes))
+
+    def expand_dims(self, axis: int | tuple[int, ...]) -> Tensor:
+        """The tensor with new size-1 axes at the positions ``axis`` of the result."""
+        n = 1 if isinstance(axis, (int, np.integer)) else len(tuple(axis))
+        axes = _normalize_axes(axis, self.data.ndim + n, "expand_dims")
+        rest = iter(self.data.shape)
+        return self.reshape(tuple(1 if i in axes else next(rest) for i in range(self.ndim + n)))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """PyTorch's name for ``expand_dims``."""
+        return self.expand_dims(dim)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Axes start_dim..end_dim merged into one (all axes by default: ``ndarray.flatten()``)."""
+        shape = self.data.shape
+        if not shape:
+            return self.reshape(1)
+        (start,) = _normalize_axes(start_dim, len(shape), "flatten")
+        (end,) = _normalize_axes(end_dim, len(shape), "flatten")
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        merged = int(np.prod(shape[start : end + 1]))
+        return self.reshape(shape[:start] + (merged,) + shape[end + 1 :])
+
+    def ravel(self) -> Tensor:
+        """The entries as a 1-D tensor (C order)."""
+        return self.reshape(-1)
+
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's name for ``reshape``."""
+        return self.reshape(*shape)
+
+    def broadcast_to(self, shape: int | Sequence[int]) -> Tensor:
+        """The tensor repeated to ``shape`` by numpy broadcasting; dx = g summed back."""
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        try:
+            value = np.broadcast_to(self.data, shape)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"broadcast_to: a Tensor of shape {self.shape} cannot be broadcast to {shape}"
+            ) from None
+        if value.shape == self.data.shape:
+            return self
+        return _result(value, "broadcast_to", (self,))
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """PyTorch's ``expand``: ``broadcast_to`` where -1 keeps the size of that axis."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        lead = len(sizes) - self.ndim
+        shape = tuple(
+            self.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
+        )
+        return self.broadcast_to(shape)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """The tensor with two axes exchanged (a transpose)."""
+        (a,) = _normalize_axes(axis1, self.data.ndim, "swapaxes")
+        (b,) = _normalize_axes(axis2, self.data.ndim, "swapaxes")
+        perm = list(range(self.data.ndim))
+        perm[a], perm[b] = b, a
+        return self.transpose(perm)
+
+    def moveaxis(self, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+        """The axes ``source`` moved to positions ``destination``, the others kept in order."""
+        nd = self.data.ndim
+        src = _normalize_axes(source, nd, "moveaxis")
+        dst = _normalize_axes(destination, nd, "moveaxis")
+        if len(src) != len(dst):
+            raise ValueError(
+                f"moveaxis: source {source} and destination {destination} have different "
+                "numbers of axes"
+            )
+        perm = [i for i in range(nd) if i not in src]
+        for d, s in sorted(zip(dst, src)):
+            perm.insert(d, s)
+        return self.transpose(perm)
+
+    def permute(self, *dims: Any) -> Tensor:
+        """PyTorch's name for ``transpose(axes)``."""
+        return self.transpose(*dims)
+
+    def repeat(self, repeats: int | Sequence[int], axis: int | None = None) -> Tensor:
+        """Each entry repeated ``repeats`` times along ``axis`` (of the flattened tensor by
+        default), as ``np.repeat``. The gradient sums each entry's copies."""
+        if axis is None:
+            return self.ravel().repeat(repeats, 0)
+        (ax,) = _normalize_axes(axis, self.data.ndim, "repeat")
+        r = np.asarray(repeats)
+        if r.dtype.kind not in "iu" or (r < 0).any() or r.ndim > 1:
+            raise ValueError(f"repeat: repeats must be non-negative integers, got {repeats!r}")
+        if r.size == 1:
+            n = int(r.reshape(()))
+            return _result(np.repeat(self.data, n, ax), "repeat", (self,), (ax, n))
+        if r.size != self.shape[ax]:
+            raise ValueError(
+                f"repeat: {r.size} repeats for axis {axis} of size {self.shape[ax]}"
+            )
+        index = np.repeat(np.arange(self.shape[ax]), r)
+        return _gather(self, (slice(None),) * ax + (index,), True)
+
+    def tile(self, reps: int | Sequence[int]) -> Tensor:
+        """The tensor repeated ``reps`` times along each axis, as ``np.tile``: a broadcast of
+        the tensor with a size-1 axis before each of its axes, so dx = g summed over copies."""
+        reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+        if any(int(r) < 0 for r in reps):
+            raise ValueError(f"tile: reps must be non-negative, got {reps}")
+        nd = max(len(reps), self.ndim)
+        reps = (1,) * (nd - len(reps)) + tuple(int(r) for r in reps)
+        shape = (1,) * (nd - self.ndim) + self.shape
+        split = tuple(d for s in shape for d in (1, s))
+        tiled = tuple(d for r, s in zip(reps, shape) for d in (r, s))
+        out = self.reshape(split).broadcast_to(tiled)
+        return out.reshape(tuple(r * s for r, s in zip(reps, shape)))
+
+    def flip(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
+        """The entries in reverse order along ``axis`` (all axes by default)."""
+        axes = _normalize_axes(axis, self.data.ndim, "flip")
+        key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))
+        return _gather(self, key, False)
+
+    def roll(
+        self, shift: int | Sequence[int], axis: int | tuple[int, ...] | None = None
+    ) -> Tensor:
+        """The entries shifted cyclically by ``shift`` along ``axis`` (of the flattened tensor
+        by default), as ``np.roll``; dx = g rolled back by -shift."""
+        if axis is None:
+            return self.ravel().roll(shift, 0).reshape(self.shape)
+        axes = _normalize_axes(axis, self.data.ndim, "roll")
+        shifts = (shift,) * len(axes) if isinstance(shift, (int, np.integer)) else tuple(shift)
+        if len(shifts) != len(axes):
+            raise ValueError(f"roll: {len(shifts)} shifts for {len(axes)} axes")
+        shifts = tuple(int(s) for s in shifts)
+        return _result(np.roll(self.data, shifts, axes), "roll", (self,), (shifts, axes))
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        """The entries x[..., i, i + offset] of the 2-D slices over axis1 and axis2, as
+        ``np.diagonal``: the diagonal is the last axis of the result."""
+        nd = self.data.ndim
+        if nd < 2:
+            raise ValueError(f"diagonal: needs at least 2 axes, got shape {self.shape}")
+        (a,) = _normalize_axes(axis1, nd, "diagonal")
+        (b,) = _normalize_axes(axis2, nd, "diagonal")
+        if a == b:
+            raise ValueError(f"diagonal: axis1 and axis2 are the same axis ({axis1}, {axis2})")
+        x = self.transpose([i for i in range(nd) if i not in (a, b)] + [a, b])
+        rows, cols = x.shape[-2], x.shape[-1]
+        offset = int(offset)
+        k = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+        i = np.arange(k) - min(offset, 0)
+        return _gather(x, (Ellipsis, i, i + offset), False)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        """The sum of ``diagonal(offset, axis1, axis2)``."""
+        return self.diagonal(offset, axis1, axis2).sum(axis=-1)
+
+    def take(self, indices: Any, axis: int | None = None) -> Tensor:
+        """The entries at ``indices`` along ``axis`` (of the flattened tensor by default), as
+        ``np.take``; repeated indices accumulate their gradients."""
+        if axis is None:
+            return self.ravel().take(indices, 0)
+        (ax,) = _normalize_axes(axis, self.data.ndim, "take")
+        index = _index_array(indices)
+        if index.dtype.kind == "b":
+            raise IndexError("take: indices must be integers, got booleans")
+        try:
+            value = np.take(self.data, index, axis=ax)
+        except IndexError as e:
+            raise IndexError(f"take: {e} (Tensor of shape {self.shape})") from None
+        return _result(value, "getitem", (self,), ((slice(None),) * ax + (index,), True))
+
+
+def _gather(x: Tensor, key: Any, repeats: bool) -> Tensor:
+    """x[key] recorded as an indexing whose positions repeat only if ``repeats``: the form
+    of the movement ops whose index is computed here, not given by the user."""
+    return _result(x.data[key], "getitem", (x,), (key, repeats))
 
 
 def _power(a: Tensor, b: Tensor) -> Tensor:
@@ -779,12 +997,20 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return _result(value, "stack", tuple(ts), (ax,))
 
 
-def where(cond: Any, a: Any, b: Any) -> Tensor:
+def where(cond: Any, a: Any = None, b: Any = None) -> Any:
     """Elementwise ``a if cond else b`` (broadcasting); cond is a constant boolean array.
-    Gradients: g where cond to a, g where not cond to b."""
+    Gradients: g where cond to a, g where not cond to b.
+
+    ``where(cond)`` alone is ``np.nonzero(cond)``: a tuple of integer index arrays, one per
+    axis, with no gradient (indices are not differentiable); ``x[where(cond)]`` then carries
+    x's gradient like ``x[cond]``, to the selected entries."""
     c = np.asarray(cond.data if isinstance(cond, Tensor) else cond)
     if c.dtype != bool:
         c = c != 0
+    if a is None and b is None:
+        return np.nonzero(c)
+    if a is None or b is None:
+        raise TypeError("where: give both a and b, or neither (where(cond) = np.nonzero)")
     ta, tb = _tensors([a, b], "where")
     try:
         value = np.where(c, ta.data, tb.data)

@@ -75,7 +75,7 @@ def numerical_grad(f: Callable[..., Any], inputs: Sequence[Node], eps: float = 1
             if isinstance(x.data, np.ndarray):
                 g = np.zeros_like(x.data)
                 flat = x.data.reshape(-1)  # a view: writing it nudges x.data
-                if not np.shares_memory(flat, x.data):
+                if flat.size and not np.shares_memory(flat, x.data):
                     raise ValueError(f"inputs[{i}].data is not contiguous; cannot perturb it")
                 for k in range(flat.size):
                     orig = flat[k]
