@@ -638,6 +638,11 @@ class Tensor(Node):
         value = np.nan_to_num(self.data, nan=nan, posinf=posinf, neginf=neginf)
         return _result(value, "nan_to_num", (self,))
 
+    # x % y, y % x: numpy's remainder (the sign of the divisor, nan for y = 0), the rule of
+    # ``autograd_core.remainder``: dx = g, dy = -g floor(x / y)
+    __mod__, __rmod__ = _operators("remainder", calculus._quiet(np.remainder))
+    __mod__.__name__, __rmod__.__name__ = "__mod__", "__rmod__"
+
     # activations (PyTorch's names and parameters; PyTorch's gradients at the kinks)
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x for x > 0, negative_slope x otherwise; dx = g or g negative_slope (at 0)."""

@@ -228,6 +228,21 @@ def test_binary_math_broadcasts(name, data):
     np.testing.assert_allclose(out.data, getattr(np, name)(a, b), rtol=1e-15)
 
 
+@given(data=st.data())
+def test_mod_operator_is_remainder(data):
+    sa, sb = data.draw(PAIRS).input_shapes
+    a, b = data.draw(arrays(sa, OFF_GRID)), data.draw(arrays(sb, DIVISORS))
+    check_grad(lambda x, y: x % y, [leaf(a), leaf(b)])
+    check_grad(lambda x: x % b, [leaf(a)])
+    check_grad(lambda y: a % y, [leaf(b)])  # ndarray % Tensor reaches Tensor.__rmod__
+    out = leaf(a) % b
+    assert out.op == "remainder"
+    np.testing.assert_array_equal(out.data, np.remainder(a, b))
+    x32 = Tensor(np.array([5.5, -5.5], dtype=np.float32))
+    assert (x32 % 2).dtype == np.float32 and (3 % x32).dtype == np.float32
+    np.testing.assert_array_equal((x32 % 0).data, [np.nan, np.nan])  # no warning
+
+
 def test_minimum_fmin_fmax_split_ties_and_skip_nan():
     a = leaf([1.0, 2.0, 3.0, np.nan, 4.0])
     b = leaf([2.0, 2.0, 1.0, 5.0, np.nan])
