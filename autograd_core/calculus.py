@@ -26,6 +26,7 @@ Three conventions keep the rules short and right:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -157,6 +158,122 @@ def _sign(x: Any) -> Any:
     return xp.sign(_data(x))
 
 
+# --- elementwise math: the kernels of the rows appended to UNARY below ----------------------
+
+
+def _quiet(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with numpy's floating-point warnings off. Outside an op's domain the answer is
+    numpy's (arcsin(2) = nan, arctanh(1) = inf, cosh(1e3) = inf), as in PyTorch, and no
+    RuntimeWarning points into this library."""
+
+    def run(*args: Any) -> Any:
+        with xp.errstate(all="ignore"):
+            return fn(*args)
+
+    return run
+
+
+def _apply(op: str, x: Any, *params: Any) -> Any:
+    """The elementwise op ``op`` (a ``UNARY`` row or an activation) on an array, or recorded
+    on a Tensor under create_graph: how a rule calls cos, sqrt, sigmoid... on either type."""
+    kernel = UNARY[op][0] if op in UNARY else ACTIVATION_KERNELS[op]
+    if _is_array(x):
+        return kernel(x, *params)
+    return _engine()._result(kernel(x.data, *params), op, (x,), params)
+
+
+def _zero_grad(g: Any, *args: Any) -> Any:
+    """The VJP of a piecewise-constant op (sign, floor, round, heaviside): zeros, even where g
+    is inf or nan (as PyTorch's zeros_like(grad))."""
+    if _is_array(g):
+        return xp.zeros_like(g)
+    return _engine()._const(xp.zeros_like(g.data))
+
+
+_SQRT_PI = math.sqrt(math.pi)
+_ERF_SPLIT = 2.0  # below: the power series; above: the continued fraction for erfc
+
+
+def _exp_neg_square(a: Any) -> Any:
+    """e^(-a^2) to full relative precision. Rounding a^2 would cost a relative error of
+    2 a^2 eps (1e-13 at a = 26), so a = hi + lo with hi a multiple of 2^-16 (hi^2 exact):
+    e^(-a^2) = e^(-hi^2) e^(-(a - hi)(a + hi))."""
+    hi = xp.floor(a * 65536.0) / 65536.0
+    return xp.exp(-hi * hi) * xp.exp(-(a - hi) * (a + hi))
+
+
+# 1 / (1 3 5 ... (2n + 1)), n = 0 .. 37: the coefficients of erf's series in 2a^2 (below)
+_ERF_SERIES = [1.0 / math.prod(range(1, 2 * n + 2, 2)) for n in range(38)][::-1]
+
+
+def _erf_series(a: Any) -> Any:
+    """erf(a) for 0 <= a < 2: 2/sqrt(pi) e^(-a^2) a sum_n (2a^2)^n / (1 3 5 ... (2n+1)).
+    Every term is positive (no cancellation); 38 terms reach 1e-16 relative at a = 2.
+    Horner's rule in place: two passes over the array per term."""
+    if a.size == 0:
+        return a
+    a2 = 2.0 * a * a
+    total = xp.full_like(a, _ERF_SERIES[0])
+    for c in _ERF_SERIES[1:]:
+        total *= a2
+        total += c
+    return (2.0 / _SQRT_PI) * _exp_neg_square(a) * a * total
+
+
+def _erfc_fraction(a: Any) -> Any:
+    """erfc(a) for a >= 2 by Laplace's continued fraction,
+    e^(-a^2) / sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/(a + ...)))), evaluated bottom-up
+    from 60 levels: 1e-15 relative for a >= 2 (erfc underflows to 0 beyond a = 27.3)."""
+    if a.size == 0:
+        return a
+    a = xp.minimum(a, 30.0)  # erfc(30) = 0 in float64; keeps inf out of the fraction
+    t = a.copy()
+    for k in range(60, 0, -1):
+        xp.divide(0.5 * k, t, out=t)
+        t += a
+    return _exp_neg_square(a) / (_SQRT_PI * t)
+
+
+def _erf_parts(x: Any) -> tuple[Any, Any, Any, Any]:
+    """(|x| in float64, the mask |x| < 2, erf(|x|) there, erfc(|x|) elsewhere): each
+    function where it is accurate, each entry computed once."""
+    a = xp.abs(xp.asarray(x, dtype=xp.float64))
+    small = a < _ERF_SPLIT  # nan is not small: the fraction carries it through
+    return a, small, _erf_series(a[small]), _erfc_fraction(a[~small])
+
+
+def _float_dtype(x: Any) -> Any:
+    dt = xp.asarray(x).dtype
+    return dt if dt.kind == "f" else xp.float64
+
+
+def erf(x: Any) -> Any:
+    """The error function erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt, vectorised, to ~1e-15
+    relative in float64 (a power series below |x| = 2, Laplace's continued fraction for
+    erfc above); odd, exact limits +-1, nan for nan."""
+    a, small, series, fraction = _erf_parts(x)
+    out = xp.empty_like(a)
+    out[small] = series
+    out[~small] = 1.0 - fraction
+    return xp.copysign(out, x).astype(_float_dtype(x), copy=False)
+
+
+def erfc(x: Any) -> Any:
+    """1 - erf(x), accurate in the tail where 1 - erf(x) would round to 0 (erfc(10) =
+    2.1e-45): 1e-15 relative above |x| = 2, 2e-13 below (1 - erf there): the kernel of the
+    normal CDF that gelu needs."""
+    a, small, series, fraction = _erf_parts(x)
+    out = xp.empty_like(a)
+    out[small] = 1.0 - series
+    out[~small] = fraction
+    out = xp.where(xp.asarray(x) < 0, 2.0 - out, out)
+    return out.astype(_float_dtype(x), copy=False)
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
+
+
 # op -> (forward kernel on an array, VJP). Adding an elementwise op is one row here, one
 # method on Tensor (tensor.py) and its property test.
 UNARY: dict[str, tuple[Callable[[Any], Any], Callable[..., Any]]] = {
@@ -171,6 +288,45 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[..., Any]]] = {
     "tanh":         (xp.tanh,            lambda g, out, x: g * (1.0 - out * out)),
     "relu":         (lambda x: xp.maximum(x, 0),
                                          lambda g, out, x: _masked(g, _data(x) > 0)),  # 0 at 0
+    # --- elementwise math: numpy's values outside the domain (nan, inf), no warning ---
+    "sin":      (_quiet(xp.sin),     _quiet(lambda g, out, x: g * _apply("cos", x))),
+    "cos":      (_quiet(xp.cos),     _quiet(lambda g, out, x: -(g * _apply("sin", x)))),
+    "tan":      (_quiet(xp.tan),     _quiet(lambda g, out, x: g * (1.0 + out * out))),
+    # g / sqrt(1 - x^2)
+    "arcsin":   (_quiet(xp.arcsin),  _quiet(lambda g, out, x: g / _apply("sqrt", 1.0 - x * x))),
+    # -g / sqrt(1 - x^2)
+    "arccos":   (_quiet(xp.arccos),
+        _quiet(lambda g, out, x: -(g / _apply("sqrt", 1.0 - x * x)))),
+    "arctan":   (_quiet(xp.arctan),  _quiet(lambda g, out, x: g / (1.0 + x * x))),
+    "sinh":     (_quiet(xp.sinh),    _quiet(lambda g, out, x: g * _apply("cosh", x))),
+    "cosh":     (_quiet(xp.cosh),    _quiet(lambda g, out, x: g * _apply("sinh", x))),
+    # g / sqrt(x^2 + 1)
+    "arcsinh":  (_quiet(xp.arcsinh), _quiet(lambda g, out, x: g / _apply("sqrt", x * x + 1.0))),
+    # g / sqrt((x - 1)(x + 1))
+    "arccosh":  (_quiet(xp.arccosh),
+        _quiet(lambda g, out, x: g / _apply("sqrt", (x - 1.0) * (x + 1.0)))),
+    # g / ((1 - x)(1 + x))
+    "arctanh":  (_quiet(xp.arctanh), _quiet(lambda g, out, x: g / ((1.0 - x) * (1.0 + x)))),
+    "exp2":     (_quiet(xp.exp2),    lambda g, out, x: g * (out * _LN2)),      # g 2^x ln 2
+    "expm1":    (_quiet(xp.expm1),   lambda g, out, x: g * (out + 1.0)),       # g e^x
+    "log2":     (_quiet(xp.log2),    _quiet(lambda g, out, x: g / (x * _LN2))),
+    "log10":    (_quiet(xp.log10),   _quiet(lambda g, out, x: g / (x * _LN10))),
+    "log1p":    (_quiet(xp.log1p),   _quiet(lambda g, out, x: g / (1.0 + x))),
+    "square":   (_quiet(xp.square),  _quiet(lambda g, out, x: g * (2.0 * x))),
+    # g / (3 cbrt(x)^2): inf at 0
+    "cbrt":     (xp.cbrt,            _quiet(lambda g, out, x: g / (3.0 * (out * out)))),
+    # piecewise constant: zero gradient everywhere (also at the jumps, as PyTorch)
+    "sign":     (xp.sign,            _zero_grad),
+    "floor":    (xp.floor,           _zero_grad),
+    "ceil":     (xp.ceil,            _zero_grad),
+    "round":    (xp.round,           _zero_grad),
+    "trunc":    (xp.trunc,           _zero_grad),
+    "rint":     (xp.rint,            _zero_grad),
+    "deg2rad":  (_quiet(xp.deg2rad), lambda g, out, x: g * (math.pi / 180.0)),
+    "rad2deg":  (_quiet(xp.rad2deg), lambda g, out, x: g * (180.0 / math.pi)),
+    # g 2/sqrt(pi) e^(-x^2)
+    "erf":      (erf,
+        _quiet(lambda g, out, x: g * (_TWO_OVER_SQRT_PI * _exp(-(x * x))))),
 }  # fmt: skip
 
 
@@ -491,6 +647,265 @@ SHAPES: dict[str, Any] = {
 }
 
 
+# --- elementwise math of two inputs (broadcasting), and nan_to_num ---------------------------
+
+
+def _extremum_weights(a: Any, b: Any, first: bool, larger: bool, skip_nan: bool) -> Any:
+    """d/da (first) or d/db of maximum/minimum (larger or not), and of fmax/fmin (skip_nan):
+    1 for the winner, 1/2 each at ties, and for fmax/fmin also 1 where only the other
+    input is nan (they return the number)."""
+    w = _maximum_weights(a, b, first) if larger else _maximum_weights(b, a, first)
+    if skip_nan:
+        mine, other = (_data(a), _data(b)) if first else (_data(b), _data(a))
+        w = w + (xp.isnan(other) & ~xp.isnan(mine))
+    return w
+
+
+def _quotient(a: Any, b: Any, rounding: Callable[[Any], Any]) -> Any:
+    """rounding(a / b) as a constant: -d/db of a - b rounding(a / b) (remainder: floor,
+    fmod: trunc). floor_divide is numpy's own quotient of remainder, so the two agree."""
+    ad, bd = _data(a), _data(b)
+    with xp.errstate(all="ignore"):
+        return xp.floor_divide(ad, bd) if rounding is xp.floor else xp.trunc(ad / bd)
+
+
+def _copysign_slope(a: Any, out: Any) -> Any:
+    """d copysign(a, b)/da as a constant: +-1 (whether the sign was kept), 0 at a = 0 (as
+    PyTorch)."""
+    ad, od = _data(a), _data(out)
+    slope = xp.where(xp.signbit(ad) == xp.signbit(od), 1.0, -1.0)
+    return xp.where(ad == 0, 0.0, slope).astype(xp.result_type(ad, od), copy=False)
+
+
+ELEMENTWISE_MATH: dict[str, tuple[Callable[..., Any], ...]] = {
+    # out = sqrt(a^2 + b^2)   da = g a / out                db = g b / out
+    "hypot": (
+        _quiet(lambda g, out, a, b: g * a / out),
+        _quiet(lambda g, out, a, b: g * b / out),
+    ),
+    # out = arctan2(a, b)     da = g b / (a^2 + b^2)        db = -g a / (a^2 + b^2)
+    "arctan2": (
+        _quiet(lambda g, out, a, b: g * b / (a * a + b * b)),
+        _quiet(lambda g, out, a, b: -(g * a) / (a * a + b * b)),
+    ),
+    # out = log(e^a + e^b)    da = g e^(a - out)            db = g e^(b - out)
+    "logaddexp": (
+        _quiet(lambda g, out, a, b: g * _exp(a - out)),
+        _quiet(lambda g, out, a, b: g * _exp(b - out)),
+    ),
+    # out = log2(2^a + 2^b)   da = g 2^(a - out)            db = g 2^(b - out)
+    "logaddexp2": (
+        _quiet(lambda g, out, a, b: g * _apply("exp2", a - out)),
+        _quiet(lambda g, out, a, b: g * _apply("exp2", b - out)),
+    ),
+    # out = minimum(a, b)     da = g [a < b] + g/2 [a = b]  db = g [b < a] + g/2 [a = b]
+    "minimum": (
+        lambda g, out, a, b: g * _extremum_weights(a, b, True, False, False),
+        lambda g, out, a, b: g * _extremum_weights(a, b, False, False, False),
+    ),
+    # out = fmax(a, b)        as maximum, and g to the number where the other one is nan
+    "fmax": (
+        lambda g, out, a, b: g * _extremum_weights(a, b, True, True, True),
+        lambda g, out, a, b: g * _extremum_weights(a, b, False, True, True),
+    ),
+    # out = fmin(a, b)        as minimum, and g to the number where the other one is nan
+    "fmin": (
+        lambda g, out, a, b: g * _extremum_weights(a, b, True, False, True),
+        lambda g, out, a, b: g * _extremum_weights(a, b, False, False, True),
+    ),
+    # out = a - b floor(a/b)  da = g                        db = -g floor(a / b)
+    "remainder": (
+        lambda g, out, a, b: g,
+        lambda g, out, a, b: -(g * _quotient(a, b, xp.floor)),
+    ),
+    # out = a - b trunc(a/b)  da = g                        db = -g trunc(a / b)
+    "fmod": (
+        lambda g, out, a, b: g,
+        lambda g, out, a, b: -(g * _quotient(a, b, xp.trunc)),
+    ),
+    # out = |a| sign(b)       da = g (+-1; 0 at a = 0)      db = 0
+    "copysign": (lambda g, out, a, b: g * _copysign_slope(a, out), _zero_grad),
+    # out = 0, b, 1 for a < 0, a = 0, a > 0      da = 0     db = g [a = 0]
+    "heaviside": (_zero_grad, lambda g, out, a, b: _masked(g, _data(a) == 0)),
+    # out = x with nan/inf replaced by numbers   dx = g where x is finite, 0 where replaced
+    "nan_to_num": (lambda g, out, x: _masked(g, xp.isfinite(_data(x))),),
+}
+
+
+# --- activations: a numerically stable forward kernel above each row ---------------------------
+
+
+def leaky_relu(x: Any, slope: float) -> Any:
+    """x for x > 0, slope x otherwise."""
+    return xp.where(x > 0, x, x * slope)
+
+
+def elu(x: Any, alpha: float, scale: float) -> Any:
+    """scale x for x > 0, scale alpha (e^x - 1) otherwise; expm1 of min(x, 0), so e^x is never
+    formed for large x (elu with scale 1, selu with its constants)."""
+    return scale * xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0.0)))
+
+
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715
+
+
+def _normal_cdf(x: Any) -> Any:
+    """Phi(x) = erfc(-x / sqrt 2) / 2: the erfc kernel on arrays (accurate in the lower
+    tail), (1 + erf(x / sqrt 2)) / 2 recorded on Tensors (erf is a differentiable op)."""
+    if _is_array(x):
+        return 0.5 * erfc(-x * _SQRT1_2)
+    return 0.5 * (1.0 + _apply("erf", x * _SQRT1_2))
+
+
+@_quiet
+def gelu(x: Any) -> Any:
+    """x Phi(x), Phi the standard normal CDF (from erfc: gelu(-10) = -7.6e-23, not 0)."""
+    return x * _normal_cdf(x)
+
+
+def _gelu_tanh_inner(x: Any) -> Any:
+    return _SQRT_2_OVER_PI * (x + _GELU_CUBIC * (x * x * x))
+
+
+@_quiet
+def gelu_tanh(x: Any) -> Any:
+    """x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, the tanh approximation of gelu."""
+    return 0.5 * x * (1.0 + xp.tanh(_gelu_tanh_inner(x)))
+
+
+def _gelu_tanh_vjp(g: Any, out: Any, x: Any) -> Any:
+    t = _apply("tanh", _gelu_tanh_inner(x))
+    slope = _SQRT_2_OVER_PI * (1.0 + (3.0 * _GELU_CUBIC) * (x * x))
+    return g * (0.5 * (1.0 + t) + 0.5 * x * ((1.0 - t * t) * slope))
+
+
+def silu(x: Any) -> Any:
+    """x sigmoid(x), with the stable sigmoid."""
+    return x * sigmoid(x)
+
+
+@_quiet
+def softplus(x: Any, beta: float, threshold: float) -> Any:
+    """log(1 + e^(beta x)) / beta as (max(z, 0) + log1p(e^-|z|)) / beta, z = beta x (e^z is
+    never formed: exact at +-1e4), and x itself where z > threshold (as PyTorch)."""
+    z = x * beta
+    smooth = (xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
+    return xp.where(z > threshold, x, smooth)
+
+
+def softsign(x: Any) -> Any:
+    """x / (1 + |x|)."""
+    return x / (1.0 + xp.abs(x))
+
+
+def hardtanh(x: Any, lo: float, hi: float) -> Any:
+    """x clipped to [lo, hi]."""
+    return xp.clip(x, lo, hi)
+
+
+def hardsigmoid(x: Any) -> Any:
+    """relu6(x + 3) / 6 = clip(x / 6 + 1/2, 0, 1)."""
+    return xp.clip(x * (1.0 / 6.0) + 0.5, 0.0, 1.0)
+
+
+def hardswish(x: Any) -> Any:
+    """x relu6(x + 3) / 6."""
+    return x * hardsigmoid(x)
+
+
+def _hardswish_vjp(g: Any, out: Any, x: Any) -> Any:
+    """g (x/3 + 1/2) for -3 <= x <= 3, g above, 0 below (PyTorch's values at the kinks)."""
+    xd = _data(x)
+    mid = ((xd >= -3.0) & (xd <= 3.0)).astype(xd.dtype)
+    above = (xd > 3.0).astype(xd.dtype)
+    return g * (x * (mid / 3.0) + (0.5 * mid + above))
+
+
+def mish(x: Any) -> Any:
+    """x tanh(softplus(x)), with the stable softplus."""
+    return x * xp.tanh(softplus(x, 1.0, 20.0))
+
+
+def _mish_vjp(g: Any, out: Any, x: Any) -> Any:
+    """g (tanh(sp) + x (1 - tanh(sp)^2) sigmoid(x)), sp = softplus(x)."""
+    t = _apply("tanh", _apply("softplus", x, 1.0, 20.0))
+    return g * (t + x * ((1.0 - t * t) * _apply("sigmoid", x)))
+
+
+@_quiet
+def log_sigmoid(x: Any) -> Any:
+    """log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|): exact at +-1e4 (0 and -1e4)."""
+    return xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
+# op -> forward kernel, for the activations with parameters (called kernel(x, *params))
+ACTIVATION_KERNELS: dict[str, Callable[..., Any]] = {
+    "leaky_relu": leaky_relu,
+    "elu": elu,
+    "selu": elu,
+    "gelu": gelu,
+    "gelu_tanh": gelu_tanh,
+    "silu": silu,
+    "softplus": softplus,
+    "softsign": softsign,
+    "hardtanh": hardtanh,
+    "hardsigmoid": hardsigmoid,
+    "hardswish": hardswish,
+    "mish": mish,
+    "log_sigmoid": log_sigmoid,
+}
+
+
+def _elu_vjp(g: Any, out: Any, x: Any, alpha: float, scale: float) -> Any:
+    """g scale for x > 0, g (out + scale alpha) = g scale alpha e^x otherwise (alpha scale at
+    0, as PyTorch)."""
+    return _where(_data(x) > 0, g * scale, g * (out + scale * alpha))
+
+
+ACTIVATIONS: dict[str, tuple[Callable[..., Any], ...]] = {
+    # out = x or slope x      dx = g for x > 0, else g slope (slope at 0)
+    "leaky_relu": (lambda g, out, x, slope: _where(_data(x) > 0, g, g * slope),),
+    # out = elu(x), selu(x)   dx = g scale for x > 0, else g (out + scale alpha)
+    "elu": (_elu_vjp,),
+    "selu": (_elu_vjp,),
+    # out = x Phi(x)          dx = g (Phi(x) + x phi(x)),  phi(x) = e^(-x^2/2) / sqrt(2 pi)
+    "gelu": (
+        _quiet(
+            lambda g, out, x: g * (_normal_cdf(x) + x * (_INV_SQRT_2PI * _exp(-0.5 * (x * x))))
+        ),
+    ),
+    # out = x (1 + tanh u)/2  dx = g ((1 + t)/2 + x (1 - t^2) u'/2),  t = tanh u
+    "gelu_tanh": (_quiet(_gelu_tanh_vjp),),
+    # out = x s, s = sigmoid  dx = g s (1 + x (1 - s))
+    "silu": (
+        lambda g, out, x: g * (_apply("sigmoid", x) * (1.0 + x * (1.0 - _apply("sigmoid", x)))),
+    ),
+    # out = softplus(x)       dx = g sigmoid(beta x); g where beta x > threshold
+    "softplus": (
+        lambda g, out, x, beta, threshold: _where(
+            _data(x) * beta > threshold, g, g * _apply("sigmoid", x * beta)
+        ),
+    ),
+    # out = x / (1 + |x|)     dx = g / (1 + |x|)^2
+    "softsign": (
+        _quiet(lambda g, out, x: g / ((1.0 + _apply("abs", x)) * (1.0 + _apply("abs", x)))),
+    ),
+    # out = clip(x, lo, hi)   dx = g for lo < x < hi, else 0 (0 at the kinks, as PyTorch)
+    "hardtanh": (lambda g, out, x, lo, hi: _masked(g, (_data(x) > lo) & (_data(x) < hi)),),
+    # out = relu6(x + 3)/6    dx = g / 6 for -3 < x < 3, else 0
+    "hardsigmoid": (lambda g, out, x: _masked(g, abs(_data(x)) < 3.0) * (1.0 / 6.0),),
+    # out = x hardsigmoid(x)  dx = g (x/3 + 1/2) on [-3, 3], g above, 0 below
+    "hardswish": (_hardswish_vjp,),
+    # out = x tanh(sp(x))     dx = g (tanh sp + x (1 - tanh^2 sp) sigmoid(x))
+    "mish": (_mish_vjp,),
+    # out = log sigmoid(x)    dx = g sigmoid(-x)
+    "log_sigmoid": (lambda g, out, x: g * _apply("sigmoid", -x),),
+}
+
+
 def _table(*sections: dict[str, Any]) -> dict[str, Any]:
     """One table from the sections; an op defined twice is a bug, caught at import."""
     table: dict[str, Any] = {}
@@ -513,4 +928,6 @@ RULES: dict[str, Any] = _table(
     LINALG,
     STRUCTURE,
     SHAPES,
+    ELEMENTWISE_MATH,
+    ACTIVATIONS,
 )

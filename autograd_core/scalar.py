@@ -46,6 +46,25 @@ def _log_base(a: Any) -> Any:
     return 0.0 if v == 0 else math.nan
 
 
+def _math(name: str) -> Callable[[Any], Any]:
+    """The function ``name`` on a float (``math``'s) or on a Scalar (its method, recorded):
+    how a rule calls cos, sqrt, exp... under create_graph as well as on plain floats."""
+    fn = _MATH_FUNCTIONS[name]
+    return lambda x: getattr(x, name)() if isinstance(x, Scalar) else fn(x)
+
+
+def _steep(op: str, x: Any, denominator: Any) -> Any:
+    """1 / denominator for a derivative that is infinite where the denominator is 0 (arcsin at
+    +-1, cbrt at 0): a ZeroDivisionError naming the op and the point, not a bare one."""
+    if _value(denominator) == 0:
+        raise ZeroDivisionError(f"{op}: the derivative at x = {_value(x)!r} is infinite")
+    return 1.0 / denominator
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
 # op -> (d out/d input_1, d out/d input_2, ...), each called as d(out, *inputs, *params).
 # Inputs and out are floats, or Scalars when differentiating with create_graph=True.
 RULES: dict[str, tuple[Any, ...]] = {
@@ -79,7 +98,73 @@ RULES: dict[str, tuple[Any, ...]] = {
     "relu": (lambda out, x: _step(x),),
     # out = |x|               d/dx = sign(x)
     "abs": (lambda out, x: _sign(x),),
+    # --- elementwise math (Python math semantics: domain errors raise) ---
+    # out = sin(x)            d/dx = cos(x)
+    "sin": (lambda out, x: _math("cos")(x),),
+    # out = cos(x)            d/dx = -sin(x)
+    "cos": (lambda out, x: -_math("sin")(x),),
+    # out = tan(x)            d/dx = 1 + tan(x)^2
+    "tan": (lambda out, x: 1.0 + out * out,),
+    # out = arcsin(x)         d/dx = 1 / sqrt(1 - x^2)
+    "arcsin": (lambda out, x: _steep("arcsin", x, _math("sqrt")(1.0 - x * x)),),
+    # out = arccos(x)         d/dx = -1 / sqrt(1 - x^2)
+    "arccos": (lambda out, x: -_steep("arccos", x, _math("sqrt")(1.0 - x * x)),),
+    # out = arctan(x)         d/dx = 1 / (1 + x^2)
+    "arctan": (lambda out, x: 1.0 / (1.0 + x * x),),
+    # out = sinh(x)           d/dx = cosh(x)
+    "sinh": (lambda out, x: _math("cosh")(x),),
+    # out = cosh(x)           d/dx = sinh(x)
+    "cosh": (lambda out, x: _math("sinh")(x),),
+    # out = arcsinh(x)        d/dx = 1 / sqrt(x^2 + 1)
+    "arcsinh": (lambda out, x: 1.0 / _math("sqrt")(x * x + 1.0),),
+    # out = arccosh(x)        d/dx = 1 / sqrt((x - 1)(x + 1))
+    "arccosh": (lambda out, x: _steep("arccosh", x, _math("sqrt")((x - 1.0) * (x + 1.0))),),
+    # out = arctanh(x)        d/dx = 1 / ((1 - x)(1 + x))
+    "arctanh": (lambda out, x: 1.0 / ((1.0 - x) * (1.0 + x)),),
+    # out = 2^x               d/dx = 2^x ln 2
+    "exp2": (lambda out, x: out * _LN2,),
+    # out = e^x - 1           d/dx = e^x = out + 1
+    "expm1": (lambda out, x: out + 1.0,),
+    # out = log2(x)           d/dx = 1 / (x ln 2)
+    "log2": (lambda out, x: 1.0 / (x * _LN2),),
+    # out = log10(x)          d/dx = 1 / (x ln 10)
+    "log10": (lambda out, x: 1.0 / (x * _LN10),),
+    # out = ln(1 + x)         d/dx = 1 / (1 + x)
+    "log1p": (lambda out, x: 1.0 / (1.0 + x),),
+    # out = erf(x)            d/dx = 2/sqrt(pi) e^(-x^2)
+    "erf": (lambda out, x: _TWO_OVER_SQRT_PI * _math("exp")(-(x * x)),),
+    # out = x^2               d/dx = 2x
+    "square": (lambda out, x: 2.0 * x,),
+    # out = cbrt(x)           d/dx = 1 / (3 cbrt(x)^2)
+    "cbrt": (lambda out, x: _steep("cbrt", x, 3.0 * (out * out)),),
 }
+
+
+def _cbrt(x: float) -> float:
+    """The real cube root, negative for negative x (math.cbrt needs Python >= 3.11)."""
+    return float(np.cbrt(x))
+
+
+def _exp2(x: float) -> float:
+    return math.pow(2.0, x)
+
+
+# op -> its value on a float (Python's math: ValueError outside the domain, OverflowError)
+_MATH_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin,
+    "arccos": math.acos, "arctan": math.atan, "sinh": math.sinh, "cosh": math.cosh,
+    "arcsinh": math.asinh, "arccosh": math.acosh, "arctanh": math.atanh, "exp2": _exp2,
+    "expm1": math.expm1, "log2": math.log2, "log10": math.log10, "log1p": math.log1p,
+    "erf": math.erf, "square": lambda x: x * x, "cbrt": _cbrt, "sqrt": math.sqrt,
+    "exp": math.exp,
+}  # fmt: skip
+
+# op -> the domain named by its ValueError
+_DOMAINS = {
+    "sin": "finite x", "cos": "finite x", "tan": "finite x",
+    "arcsin": "-1 <= x <= 1", "arccos": "-1 <= x <= 1", "arccosh": "x >= 1",
+    "arctanh": "-1 < x < 1", "log2": "x > 0", "log10": "x > 0", "log1p": "x > -1",
+}  # fmt: skip
 
 
 def _is_real(x: Any) -> bool:
@@ -356,6 +441,136 @@ class Scalar(Node):
         """max(0, x)."""
         return _result(0.0 if self.data <= 0 else self.data, "relu", self)  # nan stays nan
 
+    # --- elementwise math (Python's math semantics) ----------------------------------------
+    def _math_op(self, op: str) -> Scalar:
+        """``op`` of this value as a node; outside the domain a ValueError naming the op, the
+        value and the domain, an OverflowError naming both when the result is too large."""
+        x = self.data
+        try:
+            value = _MATH_FUNCTIONS[op](x)
+        except ValueError:
+            raise ValueError(
+                f"{op}({x!r}): {op} is defined only for {_DOMAINS.get(op, 'finite x')}"
+            ) from None
+        except OverflowError:
+            raise OverflowError(f"{op}({x!r}) overflows float64") from None
+        return _result(value, op, self)
+
+    def sin(self) -> Scalar:
+        """sin(x); d/dx = cos(x)."""
+        return self._math_op("sin")
+
+    def cos(self) -> Scalar:
+        """cos(x); d/dx = -sin(x)."""
+        return self._math_op("cos")
+
+    def tan(self) -> Scalar:
+        """tan(x); d/dx = 1 + tan(x)^2."""
+        return self._math_op("tan")
+
+    def arcsin(self) -> Scalar:
+        """arcsin(x) for -1 <= x <= 1 (ValueError otherwise); d/dx = 1 / sqrt(1 - x^2)."""
+        return self._math_op("arcsin")
+
+    def arccos(self) -> Scalar:
+        """arccos(x) for -1 <= x <= 1 (ValueError otherwise); d/dx = -1 / sqrt(1 - x^2)."""
+        return self._math_op("arccos")
+
+    def arctan(self) -> Scalar:
+        """arctan(x); d/dx = 1 / (1 + x^2)."""
+        return self._math_op("arctan")
+
+    def sinh(self) -> Scalar:
+        """sinh(x) (OverflowError above |x| = 710); d/dx = cosh(x)."""
+        return self._math_op("sinh")
+
+    def cosh(self) -> Scalar:
+        """cosh(x) (OverflowError above |x| = 710); d/dx = sinh(x)."""
+        return self._math_op("cosh")
+
+    def arcsinh(self) -> Scalar:
+        """arcsinh(x); d/dx = 1 / sqrt(x^2 + 1)."""
+        return self._math_op("arcsinh")
+
+    def arccosh(self) -> Scalar:
+        """arccosh(x) for x >= 1 (ValueError otherwise); d/dx = 1 / sqrt(x^2 - 1)."""
+        return self._math_op("arccosh")
+
+    def arctanh(self) -> Scalar:
+        """arctanh(x) for -1 < x < 1 (ValueError otherwise); d/dx = 1 / (1 - x^2)."""
+        return self._math_op("arctanh")
+
+    def exp2(self) -> Scalar:
+        """2^x (OverflowError from x = 1024); d/dx = 2^x ln 2."""
+        return self._math_op("exp2")
+
+    def expm1(self) -> Scalar:
+        """e^x - 1, accurate for small x; d/dx = e^x."""
+        return self._math_op("expm1")
+
+    def log2(self) -> Scalar:
+        """log2(x) for x > 0 (ValueError otherwise); d/dx = 1 / (x ln 2)."""
+        return self._math_op("log2")
+
+    def log10(self) -> Scalar:
+        """log10(x) for x > 0 (ValueError otherwise); d/dx = 1 / (x ln 10)."""
+        return self._math_op("log10")
+
+    def log1p(self) -> Scalar:
+        """ln(1 + x) for x > -1 (ValueError otherwise), accurate for small x;
+        d/dx = 1 / (1 + x)."""
+        return self._math_op("log1p")
+
+    def erf(self) -> Scalar:
+        """The error function (math.erf); d/dx = 2/sqrt(pi) e^(-x^2)."""
+        return self._math_op("erf")
+
+    def square(self) -> Scalar:
+        """x^2; d/dx = 2x."""
+        return self._math_op("square")
+
+    def cbrt(self) -> Scalar:
+        """The real cube root; d/dx = 1 / (3 cbrt(x)^2) (ZeroDivisionError at 0)."""
+        return self._math_op("cbrt")
+
+    # --- comparisons and conversions -------------------------------------------------------
+    # Comparisons give bools (values compared, as floats are), never nodes. A node's hash stays
+    # its identity: nodes are set members and dict keys during backprop, and defining __eq__
+    # would otherwise remove __hash__.
+    __hash__ = Node.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data == o
+
+    def __ne__(self, other: object) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data != o
+
+    def __lt__(self, other: Any) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data < o
+
+    def __le__(self, other: Any) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data <= o
+
+    def __gt__(self, other: Any) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data > o
+
+    def __ge__(self, other: Any) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data >= o
+
+    def __int__(self) -> int:
+        """int(x.data): truncated towards 0 (ValueError for nan, OverflowError for inf)."""
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        """False only for 0.0, as for floats."""
+        return self.data != 0.0
+
 
 def _real_pow(a: float, b: float) -> float:
     """a ** b on the reals, with errors that name the operands."""
@@ -369,3 +584,10 @@ def _real_pow(a: float, b: float) -> float:
         return math.pow(a, b)
     except OverflowError:
         raise OverflowError(f"pow: {a!r} ** {b!r} overflows float64") from None
+
+
+def _compared(x: Any) -> float | None:
+    """The value a Scalar is compared with: a Scalar's or a number's (None: not comparable)."""
+    if isinstance(x, Scalar):
+        return x.data
+    return float(x) if _is_real(x) else None

@@ -211,6 +211,10 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+# selu's constants (Klambauer et al. 2017), as PyTorch
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
 def _first_entry(x: np.ndarray, bad: np.ndarray) -> str:
     """'got V at index I' for the first entry where ``bad`` holds (for domain errors)."""
     index = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -585,6 +589,206 @@ class Tensor(Node):
         if hi is not None:
             mask &= x <= hi
         return _result(np.clip(x, lo, hi), "clip", (self,), (mask,))
+
+    # --- elementwise math ----------------------------------------------------------------
+    # numpy's values outside an op's domain (nan, inf), without numpy's warnings; the rules
+    # are in calculus.UNARY and calculus.ACTIVATIONS.
+    def sin(self) -> Tensor:
+        """sin(x); dx = g cos(x)."""
+        return _unary("sin", self)
+
+    def cos(self) -> Tensor:
+        """cos(x); dx = -g sin(x)."""
+        return _unary("cos", self)
+
+    def tan(self) -> Tensor:
+        """tan(x); dx = g (1 + tan(x)^2)."""
+        return _unary("tan", self)
+
+    def arcsin(self) -> Tensor:
+        """arcsin(x), nan outside [-1, 1]; dx = g / sqrt(1 - x^2)."""
+        return _unary("arcsin", self)
+
+    def arccos(self) -> Tensor:
+        """arccos(x), nan outside [-1, 1]; dx = -g / sqrt(1 - x^2)."""
+        return _unary("arccos", self)
+
+    def arctan(self) -> Tensor:
+        """arctan(x); dx = g / (1 + x^2)."""
+        return _unary("arctan", self)
+
+    def sinh(self) -> Tensor:
+        """sinh(x); dx = g cosh(x)."""
+        return _unary("sinh", self)
+
+    def cosh(self) -> Tensor:
+        """cosh(x); dx = g sinh(x)."""
+        return _unary("cosh", self)
+
+    def arcsinh(self) -> Tensor:
+        """arcsinh(x) = log(x + sqrt(x^2 + 1)); dx = g / sqrt(x^2 + 1)."""
+        return _unary("arcsinh", self)
+
+    def arccosh(self) -> Tensor:
+        """arccosh(x), nan below 1; dx = g / sqrt(x^2 - 1)."""
+        return _unary("arccosh", self)
+
+    def arctanh(self) -> Tensor:
+        """arctanh(x), +-inf at +-1, nan outside; dx = g / (1 - x^2)."""
+        return _unary("arctanh", self)
+
+    def exp2(self) -> Tensor:
+        """2^x; dx = g 2^x ln 2."""
+        return _unary("exp2", self)
+
+    def expm1(self) -> Tensor:
+        """e^x - 1, accurate for small x; dx = g e^x."""
+        return _unary("expm1", self)
+
+    def log2(self) -> Tensor:
+        """log2(x), -inf at 0, nan below; dx = g / (x ln 2)."""
+        return _unary("log2", self)
+
+    def log10(self) -> Tensor:
+        """log10(x), -inf at 0, nan below; dx = g / (x ln 10)."""
+        return _unary("log10", self)
+
+    def log1p(self) -> Tensor:
+        """ln(1 + x), accurate for small x, -inf at -1, nan below; dx = g / (1 + x)."""
+        return _unary("log1p", self)
+
+    def square(self) -> Tensor:
+        """x^2; dx = 2 g x."""
+        return _unary("square", self)
+
+    def cbrt(self) -> Tensor:
+        """The real cube root (negative for negative x); dx = g / (3 cbrt(x)^2), inf at 0."""
+        return _unary("cbrt", self)
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1; the gradient is 0 everywhere (as PyTorch, also at 0)."""
+        return _unary("sign", self)
+
+    def floor(self) -> Tensor:
+        """The largest integer <= x; the gradient is 0 everywhere (also at the jumps)."""
+        return _unary("floor", self)
+
+    def ceil(self) -> Tensor:
+        """The smallest integer >= x; the gradient is 0 everywhere (also at the jumps)."""
+        return _unary("ceil", self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """x rounded to ``decimals`` decimals, halves to even (numpy's round); the gradient is
+        0 everywhere."""
+        if decimals == 0:
+            return _unary("round", self)
+        return _result(np.round(self.data, decimals), "round", (self,), (decimals,))
+
+    def trunc(self) -> Tensor:
+        """x rounded towards 0; the gradient is 0 everywhere."""
+        return _unary("trunc", self)
+
+    def rint(self) -> Tensor:
+        """x rounded to the nearest integer, halves to even; the gradient is 0 everywhere."""
+        return _unary("rint", self)
+
+    def deg2rad(self) -> Tensor:
+        """x pi / 180; dx = g pi / 180."""
+        return _unary("deg2rad", self)
+
+    def rad2deg(self) -> Tensor:
+        """x 180 / pi; dx = g 180 / pi."""
+        return _unary("rad2deg", self)
+
+    def erf(self) -> Tensor:
+        """The error function 2/sqrt(pi) int_0^x e^(-t^2) dt (``calculus.erf``, ~1e-15
+        relative); dx = g 2/sqrt(pi) e^(-x^2)."""
+        return _unary("erf", self)
+
+    def nan_to_num(
+        self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+    ) -> Tensor:
+        """x with nan, +inf and -inf replaced (by 0 and the largest finite numbers unless
+        given), as np.nan_to_num; dx = g where x is finite, 0 where an entry was replaced."""
+        value = np.nan_to_num(self.data, nan=nan, posinf=posinf, neginf=neginf)
+        return _result(value, "nan_to_num", (self,))
+
+    # x % y, y % x: numpy's remainder (the sign of the divisor, nan for y = 0), the rule of
+    # ``autograd_core.remainder``: dx = g, dy = -g floor(x / y)
+    __mod__, __rmod__ = _operators("remainder", calculus._quiet(np.remainder))
+    __mod__.__name__, __rmod__.__name__ = "__mod__", "__rmod__"
+
+    # activations (PyTorch's names and parameters; PyTorch's gradients at the kinks)
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x for x > 0, negative_slope x otherwise; dx = g or g negative_slope (at 0)."""
+        slope = float(negative_slope)
+        return _result(calculus.leaky_relu(self.data, slope), "leaky_relu", (self,), (slope,))
+
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        """x for x > 0, alpha (e^x - 1) otherwise; dx = g, or g alpha e^x for x <= 0."""
+        params = (float(alpha), 1.0)
+        return _result(calculus.elu(self.data, *params), "elu", (self,), params)
+
+    def selu(self) -> Tensor:
+        """scale elu(x, alpha) with the self-normalising constants alpha = 1.6732632423543772,
+        scale = 1.0507009873554805; dx = g scale, or g scale alpha e^x for x <= 0."""
+        params = (_SELU_ALPHA, _SELU_SCALE)
+        return _result(calculus.elu(self.data, *params), "selu", (self,), params)
+
+    def gelu(self, approximate: str = "none") -> Tensor:
+        """x Phi(x), Phi the standard normal CDF (dx = g (Phi(x) + x phi(x))); with
+        ``approximate="tanh"``: x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2."""
+        if approximate == "none":
+            return _result(calculus.gelu(self.data), "gelu", (self,))
+        if approximate == "tanh":
+            return _result(calculus.gelu_tanh(self.data), "gelu_tanh", (self,))
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+    def silu(self) -> Tensor:
+        """x sigmoid(x) (swish); dx = g s (1 + x (1 - s)), s = sigmoid(x)."""
+        return _result(calculus.silu(self.data), "silu", (self,))
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        """log(1 + e^(beta x)) / beta, stable at any |x|, and x where beta x > threshold;
+        dx = g sigmoid(beta x)."""
+        if beta <= 0:
+            raise ValueError(f"softplus: beta must be > 0, got {beta!r}")
+        params = (float(beta), float(threshold))
+        return _result(calculus.softplus(self.data, *params), "softplus", (self,), params)
+
+    def softsign(self) -> Tensor:
+        """x / (1 + |x|); dx = g / (1 + |x|)^2."""
+        return _result(calculus.softsign(self.data), "softsign", (self,))
+
+    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+        """x clipped to [min_val, max_val]; dx = g strictly inside, 0 outside and at the
+        kinks (PyTorch's convention; ``clip`` passes g at the bounds)."""
+        if min_val > max_val:
+            raise ValueError(
+                f"hardtanh: min_val ({min_val!r}) must not be greater than max_val ({max_val!r})"
+            )
+        params = (float(min_val), float(max_val))
+        return _result(calculus.hardtanh(self.data, *params), "hardtanh", (self,), params)
+
+    def relu6(self) -> Tensor:
+        """min(max(x, 0), 6) = hardtanh(x, 0, 6); dx = g for 0 < x < 6, else 0."""
+        return self.hardtanh(0.0, 6.0)
+
+    def hardsigmoid(self) -> Tensor:
+        """relu6(x + 3) / 6; dx = g / 6 for -3 < x < 3, else 0."""
+        return _result(calculus.hardsigmoid(self.data), "hardsigmoid", (self,))
+
+    def hardswish(self) -> Tensor:
+        """x relu6(x + 3) / 6; dx = g (x/3 + 1/2) on [-3, 3], g above 3, 0 below -3."""
+        return _result(calculus.hardswish(self.data), "hardswish", (self,))
+
+    def mish(self) -> Tensor:
+        """x tanh(softplus(x)); dx = g (tanh(sp) + x (1 - tanh(sp)^2) sigmoid(x))."""
+        return _result(calculus.mish(self.data), "mish", (self,))
+
+    def log_sigmoid(self) -> Tensor:
+        """log(sigmoid(x)) = -softplus(-x), stable (exact at +-1e4); dx = g sigmoid(-x)."""
+        return _result(calculus.log_sigmoid(self.data), "log_sigmoid", (self,))
 
     # --- reductions ----------------------------------------------------------------------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:

@@ -13,6 +13,21 @@ From the shell: ``python -m nn --help`` (``nn.cli``; ``python -m nn.train`` take
 """
 
 from . import data, datasets, functional, optim, scalar, train, utils
+from .activations import (
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    Mish,
+    ReLU6,
+    SiLU,
+    Softplus,
+    Softsign,
+)
 from .data import DataLoader
 from .module import (
     MLP,
@@ -51,4 +66,17 @@ __all__ = [
     "scalar",
     "train",
     "utils",
+    "LeakyReLU",
+    "ELU",
+    "SELU",
+    "GELU",
+    "SiLU",
+    "Softplus",
+    "Softsign",
+    "Hardtanh",
+    "ReLU6",
+    "Hardsigmoid",
+    "Hardswish",
+    "Mish",
+    "LogSigmoid",
 ]

@@ -31,6 +31,20 @@ __all__ = [
     "smooth_l1_loss",
     "huber_loss",
     "kl_div",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "softplus",
+    "softsign",
+    "hardtanh",
+    "relu6",
+    "hardsigmoid",
+    "hardswish",
+    "mish",
+    "log_sigmoid",
+    "logsigmoid",
 ]
 
 # log(p) is clamped at -100 (as PyTorch does) so that p = 0 or 1 gives a finite loss.
@@ -443,3 +457,75 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
     if reduction == "batchmean":
         return loss.sum() * (1.0 / max(input.shape[0], 1) if input.ndim else 1.0)
     return _reduce(loss, reduction)
+
+
+# --- activations: PyTorch's names and parameters, one fused, stable node each -----------------
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope x otherwise."""
+    return x.leaky_relu(negative_slope)
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha (e^x - 1) otherwise."""
+    return x.elu(alpha)
+
+
+def selu(x: Tensor) -> Tensor:
+    """scale elu(x, alpha) with alpha = 1.6732632423543772, scale = 1.0507009873554805."""
+    return x.selu()
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x) (Phi the standard normal CDF), or its tanh approximation with
+    ``approximate="tanh"``."""
+    return x.gelu(approximate)
+
+
+def silu(x: Tensor) -> Tensor:
+    """x sigmoid(x) (swish)."""
+    return x.silu()
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta x)) / beta (stable at any |x|), x itself where beta x > threshold."""
+    return x.softplus(beta, threshold)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return x.softsign()
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clipped to [min_val, max_val] (gradient 0 at the bounds, as PyTorch)."""
+    return x.hardtanh(min_val, max_val)
+
+
+def relu6(x: Tensor) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return x.relu6()
+
+
+def hardsigmoid(x: Tensor) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return x.hardsigmoid()
+
+
+def hardswish(x: Tensor) -> Tensor:
+    """x relu6(x + 3) / 6."""
+    return x.hardswish()
+
+
+def mish(x: Tensor) -> Tensor:
+    """x tanh(softplus(x))."""
+    return x.mish()
+
+
+def log_sigmoid(x: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), stable at any |x|."""
+    return x.log_sigmoid()
+
+
+logsigmoid = log_sigmoid  # PyTorch's spelling (torch.nn.functional.logsigmoid)
