@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograd_core import Tensor, enable_grad, grad, linalg
+from autograd_core import Tensor, concat, enable_grad, grad, linalg
 from autograd_core.testing import check_grad
 
 from helpers import covers, covers_second_order
@@ -433,7 +433,7 @@ SECOND_ORDER = {
         symmetric,
         lambda a: linalg.eigh(a).eigenvalues + (linalg.eigh(a).eigenvectors ** 2).sum(axis=-1),
     ),
-    "svd": (rectangular, lambda a: (linalg.svd(a, full_matrices=False).U ** 2).sum(axis=-1)),
+    "svd": (rectangular, lambda a: _weighted_vectors(*linalg.svd(a, full_matrices=False))),
     "svdvals": (rectangular, lambda a: linalg.svdvals(a)),
     "pinv": (rectangular, lambda a: linalg.pinv(a)),
     "norm": (
@@ -441,6 +441,13 @@ SECOND_ORDER = {
         lambda a: linalg.norm(a, axis=-1) + linalg.norm(a, 3, axis=-2).sum(),
     ),
 }
+
+
+def _weighted_vectors(u, s, vh):
+    """Squares of U and Vh weighted per singular vector: sign-invariant, and not constant
+    (the rows of a tall U do not have unit norm, nor the columns of a wide Vh)."""
+    k = s.shape[-1]
+    return concat([(u * u) @ np.arange(1.0, k + 1), np.arange(1.0, k + 1) @ (vh * vh)], axis=-1)
 
 
 @covers_second_order(*SECOND_ORDER)
@@ -553,6 +560,52 @@ def test_bad_arguments():
         linalg.svd(leaf(np.ones((3, 2))))
     u, s, vh = linalg.svd(np.ones((3, 2)))  # without gradient: numpy's full matrices
     assert u.shape == (3, 3) and vh.shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        linalg.inv,
+        linalg.det,
+        lambda a: linalg.slogdet(a).logabsdet,
+        linalg.cholesky,
+        lambda a: linalg.eigh(a).eigenvectors,
+        lambda a: linalg.svd(a, full_matrices=False).U,
+        linalg.svdvals,
+        linalg.pinv,
+        lambda a: linalg.solve(a, a),
+        lambda a: linalg.norm(a, "nuc", axis=(-2, -1)),
+        lambda a: linalg.norm(a, axis=0),
+    ],
+)
+@pytest.mark.parametrize("shape", [(0, 3, 3), (2, 0, 0)], ids=str)
+def test_empty_batches_and_empty_matrices(fn, shape):
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    out = fn(x)
+    out.sum().backward()
+    assert x.grad.shape == shape and not np.any(x.grad)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        linalg.inv,
+        linalg.det,
+        lambda a: linalg.slogdet(a).logabsdet,
+        linalg.cholesky,
+        lambda a: linalg.eigh(a).eigenvalues,
+        lambda a: linalg.svd(a, full_matrices=False).S,
+        linalg.pinv,
+        lambda a: linalg.solve(a, a[0]),
+        lambda a: a.norm(),
+    ],
+)
+def test_float32_stays_float32(fn):
+    x = Tensor(np.array([[2.0, 0.5], [0.5, 1.0]], dtype=np.float32), requires_grad=True)
+    out = fn(x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32
 
 
 def test_no_gradient_needed_gives_constants():
