@@ -145,9 +145,8 @@ def _quantile(op: str, x: Tensor, q: Any, axis: Any, keepdims: bool) -> Tensor:
         )
     rest_shape = tuple(x.shape[i] for i in rest)
     # each slice as one row of n entries, sorted: positions of its entries within the slice
-    order = np.argsort(
-        x.data.transpose(rest + list(axes)).reshape(rest_shape + (n,)), axis=-1, kind="stable"
-    )
+    rows = x.data.transpose(rest + list(axes)).reshape(rest_shape + (n,))
+    order = np.argsort(rows, axis=-1, kind="stable")
     h = (n - 1) * qs
     lo = np.floor(h).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
@@ -163,8 +162,13 @@ def _quantile(op: str, x: Tensor, q: Any, axis: Any, keepdims: bool) -> Tensor:
 
     index_lo, index_hi = index_of(lo), index_of(hi)
     below, above = x.data[index_lo], x.data[index_hi]
-    diff = above - below
-    value = np.where(t >= 0.5, above - diff * (1 - t), below + diff * t)  # numpy's _lerp
+    with np.errstate(invalid="ignore"):  # inf - inf, inf * 0 at infinite entries, as numpy
+        diff = above - below
+        value = np.where(t >= 0.5, above - diff * (1 - t), below + diff * t)  # numpy's _lerp
+    value = np.where(t == 0, below, value)  # an exact rank is that entry, even next to an inf
+    nan_rows = np.isnan(rows).any(axis=-1)
+    if nan_rows.any():  # as numpy: a slice with a nan has a nan quantile (sorting puts it last)
+        value = np.where(nan_rows, np.nan, value).astype(x.dtype, copy=False)
     shape = value.shape
     if keepdims:
         value = value.reshape(qs.shape + kept_shape(x.shape, axes))

@@ -139,6 +139,20 @@ def test_quantile_splits_the_gradient_by_the_interpolation_weights():
     np.testing.assert_array_equal(z.grad, [1.0, 1.0])
 
 
+def test_nan_and_inf():
+    """A slice with a nan has a nan quantile (as numpy: sorting would put the nan last). An
+    exact rank is that entry even next to an inf, where np.quantile's interpolation makes nan
+    of inf - inf (np.median agrees with us)."""
+    x = np.array([[1.0, np.nan, 3.0], [1.0, 2.0, np.inf], [-np.inf, 0.0, np.inf]])
+    np.testing.assert_array_equal(Tensor(x).quantile(0.3, axis=1).data[0], np.nan)
+    np.testing.assert_array_equal(
+        Tensor(x[1]).quantile([0.0, 0.25, 0.5, 1.0]).data, [1.0, 1.5, 2.0, np.inf]
+    )
+    with np.errstate(invalid="ignore"):
+        expected = np.median(x, axis=1)
+    np.testing.assert_array_equal(ac.median(x, axis=1).data, expected)
+
+
 def test_size_one_axes_and_float32():
     x = Tensor(np.array([[2.5]], dtype=np.float32), requires_grad=True)
     assert x.median().dtype == np.float32 and x.median().item() == 2.5
