@@ -67,11 +67,15 @@ class SlogdetResult(NamedTuple):
 
 
 class EighResult(NamedTuple):
+    """``eigh``'s result: ascending ``eigenvalues`` and the ``eigenvectors`` as columns."""
+
     eigenvalues: Tensor
     eigenvectors: Tensor
 
 
 class SVDResult(NamedTuple):
+    """``svd``'s result: A = U diag(S) Vh, S descending."""
+
     U: Tensor
     S: Tensor
     Vh: Tensor
