@@ -408,14 +408,13 @@ def _eye(n: int, like: Any) -> Any:
     return xp.eye(n, dtype=_data(like).dtype)
 
 
-def _inv_t(a: Any, op: str) -> Any:
-    """A⁻ᵀ for the gradients of det and slogdet, which exist only where A is invertible."""
+def _inv_t(a: Any, why: str) -> Any:
+    """A⁻ᵀ, for the gradients of slogdet and det; ``why`` says what a singular A means."""
     try:
         return _swap_last(_linalg(a).inv(a))
     except xp.linalg.LinAlgError:
         raise xp.linalg.LinAlgError(
-            f"{op}: the gradient is d det(A)/dA = det(A) A⁻ᵀ and needs A invertible, but a "
-            f"matrix of the input of shape {a.shape} is singular"
+            f"{why}, and a matrix of the input of shape {a.shape} is singular"
         ) from None
 
 
@@ -454,8 +453,32 @@ def _svd_shapes(m: int, n: int) -> list[tuple[int, ...]]:
     return [(m, k), (k,), (k, n)]
 
 
+def _adjugate_t(a: Any) -> Any:
+    """adj(A)ᵀ, the gradient of det A, also where A is singular (det(A) A⁻ᵀ elsewhere): with
+    A = U diag(s) Vh, adj(A)ᵀ = det(U) det(Vh) U diag(c) Vh, c_i = the product of the s_j,
+    j != i (prefix times suffix products: no division by a zero singular value)."""
+    u, s, vh = xp.linalg.svd(a)
+    ones = xp.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = xp.cumprod(xp.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = xp.linalg.det(u) * xp.linalg.det(vh)
+    return sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)
+
+
 def _det_vjp(g: Any, out: Any, a: Any) -> Any:
-    return (g * out).reshape(g.shape + (1, 1)) * _inv_t(a, "det")
+    """g det(A) A⁻ᵀ; at a singular A (plain backward) g adj(A)ᵀ, its limit. Under create_graph
+    a singular A is a LinAlgError: the second derivative there is not implemented."""
+    if _is_array(a):
+        try:  # det(A) A⁻ᵀ is faster; at a matrix singular to working precision it is 0 * inf
+            with xp.errstate(invalid="ignore", over="ignore"):
+                grad = out.reshape(out.shape + (1, 1)) * _swap_last(xp.linalg.inv(a))
+            if not xp.isfinite(grad).all():
+                grad = _adjugate_t(a)
+        except xp.linalg.LinAlgError:
+            grad = _adjugate_t(a)
+        return g.reshape(g.shape + (1, 1)) * grad
+    why = "det: the second derivative at a singular matrix is not implemented"
+    return (g * out).reshape(g.shape + (1, 1)) * _inv_t(a, why)
 
 
 def _solve_grad_b(g: Any, out: Any, a: Any, b: Any) -> Any:
@@ -578,10 +601,13 @@ def _norm_vjp(g: Any, out: Any, x: Any, p: float, kept: tuple[int, ...]) -> Any:
 DECOMPOSITIONS: dict[str, tuple[Callable[..., Any], ...]] = {
     # out = A⁻¹               dA = -A⁻ᵀ g A⁻ᵀ
     "inv": (lambda g, out, a: -(_swap_last(out) @ g @ _swap_last(out)),),
-    # out = det A             dA = g det(A) A⁻ᵀ              (A invertible)
+    # out = det A             dA = g det(A) A⁻ᵀ = g adj(A)ᵀ  (also at a singular A)
     "det": (_det_vjp,),
     # out = log|det A|        dA = g A⁻ᵀ                     (the sign is a constant)
-    "slogdet": (lambda g, out, a: g.reshape(g.shape + (1, 1)) * _inv_t(a, "slogdet"),),
+    "slogdet": (
+        lambda g, out, a: g.reshape(g.shape + (1, 1))
+        * _inv_t(a, "slogdet: the gradient A⁻ᵀ of log|det A| is infinite at a singular A"),
+    ),
     # out = x = A⁻¹ b         dA = -(A⁻ᵀ g) xᵀ               db = A⁻ᵀ g
     "solve": (_solve_grad_a, _solve_grad_b),
     # out = L, A = L Lᵀ       dA = L⁻ᵀ Φ(Lᵀ g) L⁻¹ (lower triangle read, see _tril_gradient)

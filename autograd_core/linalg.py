@@ -100,7 +100,8 @@ def _matrices(op: str, a: Any, square: bool = True) -> Tensor:
 def _lapack(op: str, fn: Any, *xs: Tensor, **kwargs: Any) -> Any:
     """fn on the arrays of xs; numpy's LinAlgError reworded to name the op and the shape."""
     try:
-        return fn(*(x.data for x in xs), **kwargs)
+        with np.errstate(divide="ignore"):  # log 0 = -inf inside det/slogdet is the answer
+            return fn(*(x.data for x in xs), **kwargs)
     except LinAlgError as e:
         shapes = " and ".join(str(x.shape) for x in xs)
         raise LinAlgError(f"{op}: input of shape {shapes}: {e}") from None
@@ -120,7 +121,8 @@ def inv(a: Any) -> Tensor:
 
 
 def det(a: Any) -> Tensor:
-    """The determinant of each square matrix; dA = g det(A) A⁻ᵀ (needs A invertible)."""
+    """The determinant of each square matrix; dA = g det(A) A⁻ᵀ = g adj(A)ᵀ, the adjugate
+    also where A is singular (its second derivative there is a LinAlgError)."""
     a = _matrices("det", a)
     return _result(_lapack("det", np.linalg.det, a), "det", (a,))
 

@@ -522,19 +522,40 @@ def test_singular_and_indefinite_matrices_are_linalg_errors_naming_the_op():
         "is not positive definite",
     ):
         linalg.cholesky(-np.eye(2))
-    # forward values exist at a singular matrix; the gradients need the inverse
+    # at a singular matrix: det's gradient is the adjugate; log|det|'s is infinite
     x = leaf(singular)
     assert linalg.det(x).item() == 0
+    linalg.det(x).sum().backward()
+    np.testing.assert_allclose(x.grad, [[[4.0, -2.0], [-2.0, 1.0]]], atol=1e-12)  # adj(A)ᵀ
     with pytest.raises(
         np.linalg.LinAlgError,
-        match=r"det: the gradient .* needs A invertible.*"
-        r"shape \(1, 2, 2\)",
+        match=r"det: the second derivative at a singular matrix is not implemented, and a "
+        r"matrix of the input of shape \(1, 2, 2\) is singular",
     ):
-        linalg.det(x).sum().backward()
+        with enable_grad():
+            grad(linalg.det(x).sum(), x, create_graph=True)
     sign, logabsdet = linalg.slogdet(x)
     assert sign.item() == 0 and logabsdet.item() == -np.inf
-    with pytest.raises(np.linalg.LinAlgError, match="slogdet: the gradient"):
+    with pytest.raises(np.linalg.LinAlgError, match="slogdet: the gradient .* is infinite"):
         logabsdet.sum().backward()
+
+
+@given(data=st.data())
+def test_det_gradient_at_singular_matrices_is_the_adjugate(data):
+    """det is a polynomial: central differences are exact enough even where A is singular.
+    Rank n - 1 (the adjugate has rank 1) and rank <= n - 2 (it is 0), batched with a
+    regular matrix: one singular matrix in a batch sends the whole batch to the SVD."""
+    n = data.draw(st.integers(1, 4))
+    rank = data.draw(st.integers(0, n - 1))
+    quarters = st.integers(-4, 4).map(lambda k: k / 4)  # exact products: singular exactly
+    left = data.draw(hnp.arrays(np.float64, (n, rank), elements=quarters))
+    right = data.draw(hnp.arrays(np.float64, (rank, n), elements=quarters))
+    regular = data.draw(hnp.arrays(np.float64, (n, n), elements=UNIT)) + (n + 1) * np.eye(n)
+    batch = np.stack([left @ right, regular])
+    x = leaf(batch)
+    linalg.det(x).sum().backward()
+    assert np.all(np.isfinite(x.grad))
+    check_grad(linalg.det, [leaf(batch)])
 
 
 def test_bad_arguments():
