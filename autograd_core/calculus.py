@@ -419,9 +419,9 @@ def _inv_t(a: Any, why: str) -> Any:
 
 
 def _tril_gradient(G: Any) -> Any:
-    """tril(G) + tril(Gᵀ, -1): the gradient of a function that reads only the lower triangle
-    of its symmetric argument (numpy's cholesky and eigh), from G, a gradient valid for
-    symmetric perturbations dA (<G, dA> = <tril(G) + tril(Gᵀ, -1), dA> when dA = dAᵀ)."""
+    """tril(G) + tril(Gᵀ, -1): the gradient of f(A) = F(S(A)), S(A) = tril(A) + tril(A, -1)ᵀ
+    (numpy's cholesky and eigh read only the lower triangle), when dF = <G, dS> for every
+    symmetric dS: <G, tril(dA) + tril(dA, -1)ᵀ> = <tril(G) + tril(Gᵀ, -1), dA>."""
     n = G.shape[-1]
     strict = xp.tri(n, k=-1, dtype=_data(G).dtype)
     return G * (strict + _eye(n, G)) + _swap_last(G) * strict

@@ -97,8 +97,10 @@ def _matrices(op: str, a: Any, square: bool = True) -> Tensor:
     return a
 
 
-def _lapack(op: str, fn: Any, *xs: Tensor, **kwargs: Any) -> Any:
-    """fn on the arrays of xs; numpy's LinAlgError reworded to name the op and the shape."""
+def _lapack(op: str, *xs: Tensor, kernel: str | None = None, **kwargs: Any) -> Any:
+    """``xp.linalg.<kernel>`` (by default the function named op) on the arrays of xs; numpy's
+    LinAlgError reworded to name the op and the shape."""
+    fn = getattr(calculus.xp.linalg, kernel or op)
     try:
         with np.errstate(divide="ignore"):  # log 0 = -inf inside det/slogdet is the answer
             return fn(*(x.data for x in xs), **kwargs)
@@ -117,14 +119,14 @@ def _pack(*parts: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
 def inv(a: Any) -> Tensor:
     """The inverse A⁻¹ of each square matrix (LinAlgError if singular); dA = -A⁻ᵀ g A⁻ᵀ."""
     a = _matrices("inv", a)
-    return _result(_lapack("inv", np.linalg.inv, a), "inv", (a,))
+    return _result(_lapack("inv", a), "inv", (a,))
 
 
 def det(a: Any) -> Tensor:
     """The determinant of each square matrix; dA = g det(A) A⁻ᵀ = g adj(A)ᵀ, the adjugate
     also where A is singular (its second derivative there is a LinAlgError)."""
     a = _matrices("det", a)
-    return _result(_lapack("det", np.linalg.det, a), "det", (a,))
+    return _result(_lapack("det", a), "det", (a,))
 
 
 def slogdet(a: Any) -> SlogdetResult:
@@ -132,7 +134,7 @@ def slogdet(a: Any) -> SlogdetResult:
     constant ndarray, ``logabsdet`` a Tensor with d log|det A| / dA = A⁻ᵀ (needs A
     invertible: a singular A gives sign 0 and logabsdet -inf)."""
     a = _matrices("slogdet", a)
-    sign, logabsdet = _lapack("slogdet", np.linalg.slogdet, a)
+    sign, logabsdet = _lapack("slogdet", a)
     return SlogdetResult(np.asarray(sign), _result(logabsdet, "slogdet", (a,)))
 
 
@@ -147,7 +149,7 @@ def solve(a: Any, b: Any) -> Tensor:
             f"solve: a of shape {a.shape} needs b of shape ({m},) or (..., {m}, K), got {b.shape}"
         )
     try:
-        value = _lapack("solve", np.linalg.solve, a, b)
+        value = _lapack("solve", a, b)
     except LinAlgError:  # a ValueError too, but not a shape error
         raise
     except ValueError:
@@ -165,7 +167,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Tensor:
     a = _matrices("cholesky", a)
     if upper:
         return calculus._swap_last(cholesky(calculus._swap_last(a)))
-    return _result(_lapack("cholesky", np.linalg.cholesky, a), "cholesky", (a,))
+    return _result(_lapack("cholesky", a), "cholesky", (a,))
 
 
 def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 (numpy's name)
@@ -179,7 +181,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 (numpy's name)
         raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     if UPLO == "U":
         return eigh(calculus._swap_last(a))
-    w, v = _lapack("eigh", np.linalg.eigh, a)
+    w, v = _lapack("eigh", a)
     node = _result(_pack(w, v, batch=a.shape[:-2]), "eigh", (a,))
     if not node.requires_grad:
         return EighResult(_const(w), _const(v))
@@ -209,7 +211,7 @@ def svd(
             f"svd: full_matrices=True on a non-square input of shape {a.shape}: the extra "
             "singular vectors are not unique and have no gradient; pass full_matrices=False"
         )
-    u, s, vh = _lapack("svd", np.linalg.svd, a, full_matrices=full_matrices)
+    u, s, vh = _lapack("svd", a, full_matrices=full_matrices)
     node = _result(_pack(u, s, vh, batch=a.shape[:-2]), "svd", (a,))
     if not node.requires_grad:
         return SVDResult(_const(u), _const(s), _const(vh))
@@ -219,7 +221,7 @@ def svd(
 def svdvals(x: Any, /) -> Tensor:
     """The singular values of each matrix, descending; dA = U diag(g) Vh."""
     a = _matrices("svdvals", x, square=False)
-    u, s, vh = _lapack("svdvals", np.linalg.svd, a, full_matrices=False)
+    u, s, vh = _lapack("svdvals", a, kernel="svd", full_matrices=False)
     return _result(s, "svdvals", (a,), ((u, vh),))
 
 
@@ -230,7 +232,7 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None
     every matrix of full rank. ``hermitian`` is accepted and ignored, as in ``svd``."""
     a = _matrices("pinv", a, square=False)
     kwargs = {} if rtol is None else {"rtol": rtol}
-    value = _lapack("pinv", np.linalg.pinv, a, rcond=rcond, **kwargs)
+    value = _lapack("pinv", a, rcond=rcond, **kwargs)
     return _result(value, "pinv", (a,))
 
 
