@@ -6,6 +6,7 @@ that compute them and share one backpropagation driver (``autograd_core.graph``)
 
 from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
 from .scalar import Scalar
+from .sorting import argsort, median, quantile, sort, topk
 from .structure import *  # noqa: F403 (shape, padding, einsum, gather, factories)
 from .structure import __all__ as _structure_all
 from .tensor import Tensor, concat, maximum, stack, where
@@ -106,5 +107,14 @@ __all__ = [
     "copysign",
     "heaviside",
     "nan_to_num",
+    "sort",
+    "argsort",
+    "topk",
+    "median",
+    "quantile",
+    "linalg",
 ]
+
+from . import linalg  # noqa: E402 (numpy.linalg's mirror, after the names it builds on)
+
 __version__ = "0.1.0"

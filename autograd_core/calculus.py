@@ -906,6 +906,270 @@ ACTIVATIONS: dict[str, tuple[Callable[..., Any], ...]] = {
 }
 
 
+# --- decompositions: numpy.linalg, batched over leading axes ----------------------------------
+
+
+def _linalg(*xs: Any) -> Any:
+    """``xp.linalg`` when every x is an array (a plain backward pass); ``autograd_core.linalg``,
+    whose functions record differentiable nodes, when some x is a Tensor (under create_graph).
+    Imported on first use, as ``_engine()``: linalg.py imports the Tensor module."""
+    if all(_is_array(x) for x in xs):
+        return xp.linalg
+    from . import linalg
+
+    return linalg
+
+
+def _eye(n: int, like: Any) -> Any:
+    """The n x n identity in like's dtype (a constant)."""
+    return xp.eye(n, dtype=_data(like).dtype)
+
+
+def _inv_t(a: Any, why: str) -> Any:
+    """A⁻ᵀ, for the gradients of slogdet and det; ``why`` says what a singular A means."""
+    try:
+        return _swap_last(_linalg(a).inv(a))
+    except xp.linalg.LinAlgError:
+        raise xp.linalg.LinAlgError(
+            f"{why}, and a matrix of the input of shape {a.shape} is singular"
+        ) from None
+
+
+def _tril_gradient(G: Any) -> Any:
+    """tril(G) + tril(Gᵀ, -1): the gradient of f(A) = F(S(A)), S(A) = tril(A) + tril(A, -1)ᵀ
+    (numpy's cholesky and eigh read only the lower triangle), when dF = <G, dS> for every
+    symmetric dS: <G, tril(dA) + tril(dA, -1)ᵀ> = <tril(G) + tril(Gᵀ, -1), dA>."""
+    n = G.shape[-1]
+    strict = xp.tri(n, k=-1, dtype=_data(G).dtype)
+    return G * (strict + _eye(n, G)) + _swap_last(G) * strict
+
+
+def _inverse_gaps(w: Any) -> Any:
+    """F[i, j] = 1 / (w[j] - w[i]), and 0 where w[j] = w[i] (the diagonal, and degenerate
+    eigen- or singular values: the derivative of a vector in a degenerate eigenspace does not
+    exist; 0 is the gradient of every loss that does not depend on the basis chosen there)."""
+    gaps = w.reshape(w.shape[:-1] + (1, w.shape[-1])) - w.reshape(w.shape + (1,))
+    tie = _data(gaps) == 0
+    return _where(tie, 0.0, 1.0 / _where(tie, 1.0, gaps))
+
+
+def _unpack(packed: Any, shapes: list[tuple[int, ...]]) -> list[Any]:
+    """The outputs of a multi-output op (eigh, svd) from its one node, which holds them
+    flattened and concatenated along its last axis (batch axes first)."""
+    batch, parts, start = packed.shape[:-1], [], 0
+    for shape in shapes:
+        size = int(xp.prod(shape))
+        parts.append(packed[..., start : start + size].reshape(batch + shape))
+        start += size
+    return parts
+
+
+def _svd_shapes(m: int, n: int) -> list[tuple[int, ...]]:
+    """Shapes of U, S, Vh in the reduced SVD of an m x n matrix."""
+    k = min(m, n)
+    return [(m, k), (k,), (k, n)]
+
+
+def _adjugate_t(a: Any) -> Any:
+    """adj(A)ᵀ, the gradient of det A, also where A is singular (det(A) A⁻ᵀ elsewhere): with
+    A = U diag(s) Vh, adj(A)ᵀ = det(U) det(Vh) U diag(c) Vh, c_i = the product of the s_j,
+    j != i (prefix times suffix products: no division by a zero singular value)."""
+    u, s, vh = xp.linalg.svd(a)
+    ones = xp.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = xp.cumprod(xp.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = xp.cumprod(xp.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = xp.linalg.det(u) * xp.linalg.det(vh)
+    return sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vh)
+
+
+def _det_vjp(g: Any, out: Any, a: Any) -> Any:
+    """g det(A) A⁻ᵀ; at a singular A (plain backward) g adj(A)ᵀ, its limit. Under create_graph
+    a singular A is a LinAlgError: the second derivative there is not implemented."""
+    if _is_array(a):
+        try:  # det(A) A⁻ᵀ is faster; at a matrix singular to working precision it is 0 * inf
+            with xp.errstate(invalid="ignore", over="ignore"):
+                grad = out.reshape(out.shape + (1, 1)) * _swap_last(xp.linalg.inv(a))
+            if not xp.isfinite(grad).all():
+                grad = _adjugate_t(a)
+        except xp.linalg.LinAlgError:
+            grad = _adjugate_t(a)
+        return g.reshape(g.shape + (1, 1)) * grad
+    why = "det: the second derivative at a singular matrix is not implemented"
+    return (g * out).reshape(g.shape + (1, 1)) * _inv_t(a, why)
+
+
+def _solve_grad_b(g: Any, out: Any, a: Any, b: Any) -> Any:
+    """A⁻ᵀ g; a vector right-hand side (b 1-D, numpy 2's rule) is solved as one column."""
+    at = _swap_last(a)
+    if b.ndim == 1:
+        return _linalg(at, g).solve(at, g.reshape(g.shape + (1,))).reshape(g.shape)
+    return _linalg(at, g).solve(at, g)
+
+
+def _solve_grad_a(g: Any, out: Any, a: Any, b: Any) -> Any:
+    """-(A⁻ᵀ g) xᵀ."""
+    gb = _solve_grad_b(g, out, a, b)
+    if b.ndim == 1:
+        return -(gb.reshape(gb.shape + (1,)) * out.reshape(out.shape[:-1] + (1,) + out.shape[-1:]))
+    return -(gb @ _swap_last(out))
+
+
+def _cholesky_vjp(g: Any, out: Any, a: Any) -> Any:
+    """A = L Lᵀ gives L⁻¹ dL = Φ(L⁻¹ dA L⁻ᵀ), Φ = the lower triangle with its diagonal halved;
+    so G = L⁻ᵀ Φ(Lᵀ g) L⁻¹, as two solves with Lᵀ (numpy has no triangular solve)."""
+    lt = _swap_last(out)
+    n = a.shape[-1]
+    phi = xp.tri(n, dtype=_data(a).dtype) - 0.5 * _eye(n, a)
+    x = _linalg(lt, g).solve(lt, (lt @ g) * phi)  # L⁻ᵀ Φ(Lᵀ g)
+    return _tril_gradient(_swap_last(_linalg(lt, x).solve(lt, _swap_last(x))))
+
+
+def _eigh_vjp(g: Any, out: Any, a: Any) -> Any:
+    """A = V diag(w) Vᵀ: dw = diag(Vᵀ dA V), dV = V (F ∘ Vᵀ dA V) with F = _inverse_gaps(w),
+    so G = V (diag(g_w) + F ∘ Vᵀ g_V) Vᵀ."""
+    n = a.shape[-1]
+    w, v = _unpack(out, [(n,), (n, n)])
+    gw, gv = _unpack(g, [(n,), (n, n)])
+    vt = _swap_last(v)
+    inner = gw.reshape(gw.shape[:-1] + (1, n)) * _eye(n, a) + _inverse_gaps(w) * (vt @ gv)
+    return _tril_gradient(v @ inner @ vt)
+
+
+def _safe_reciprocal(s: Any) -> Any:
+    """1/s, and 0 where s = 0 (a zero singular value has no inverse)."""
+    zero = _data(s) == 0
+    return _where(zero, 0.0, 1.0 / _where(zero, 1.0, s))
+
+
+def _svd_vjp(g: Any, out: Any, a: Any) -> Any:
+    """The reduced SVD A = U diag(s) Vᵀ (Townsend 2016, real case), F = _inverse_gaps(s²):
+    G = U [diag(g_s) + (F ∘ (Uᵀg_U - g_UᵀU)) S + S (F ∘ (Vᵀg_V - g_VᵀV))] Vᵀ
+        + (I - UUᵀ) g_U S⁻¹ Vᵀ + U S⁻¹ g_Vᵀ (I - VVᵀ)   (the last two vanish for square A)."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    u, s, vh = _unpack(out, _svd_shapes(m, n))
+    gu, gs, gvh = _unpack(g, _svd_shapes(m, n))
+    ut = _swap_last(u)
+    f = _inverse_gaps(s * s)
+    ju = ut @ gu
+    jv = vh @ _swap_last(gvh)
+    row = s.reshape(s.shape[:-1] + (1, k))  # S on the right scales columns
+    col = s.reshape(s.shape + (1,))  # S on the left scales rows
+    inner = (
+        gs.reshape(row.shape) * _eye(k, a)
+        + (f * (ju - _swap_last(ju))) * row
+        + col * (f * (jv - _swap_last(jv)))
+    )
+    grad = u @ inner @ vh
+    s_inv = _safe_reciprocal(s)
+    if m > k:  # (I - UUᵀ) g_U S⁻¹ Vᵀ
+        grad = grad + ((gu - u @ ju) * s_inv.reshape(row.shape)) @ vh
+    if n > k:  # U S⁻¹ g_Vᵀ (I - VVᵀ), g_Vᵀ = g_Vh
+        grad = grad + u @ (s_inv.reshape(col.shape) * (gvh - _swap_last(jv) @ vh))
+    return grad
+
+
+def _singular_vectors(a: Any, cached: tuple[Any, Any]) -> tuple[Any, Any]:
+    """U and Vh of a's reduced SVD: the forward pass's arrays on a plain backward pass,
+    recomputed as a recorded svd under create_graph (so they can be differentiated)."""
+    if _is_array(a):
+        return cached
+    u, _, vh = _linalg(a).svd(a, full_matrices=False)
+    return u, vh
+
+
+def _svdvals_vjp(g: Any, out: Any, a: Any, cached: tuple[Any, Any]) -> Any:
+    u, vh = _singular_vectors(a, cached)
+    return u @ (g.reshape(g.shape + (1,)) * vh)
+
+
+def _pinv_vjp(g: Any, out: Any, a: Any) -> Any:
+    """X = A⁺ at constant rank (Golub and Pereyra): dX = -X dA X + X Xᵀ dAᵀ (I - A X)
+    + (I - X A) dAᵀ Xᵀ X, so G = -Xᵀ g Xᵀ + (I - A X) gᵀ X Xᵀ + Xᵀ X gᵀ (I - X A)."""
+    xt, gt = _swap_last(out), _swap_last(g)
+    m, n = a.shape[-2:]
+    return (
+        -(xt @ g @ xt)
+        + (_eye(m, a) - a @ out) @ gt @ (out @ xt)
+        + (xt @ out) @ gt @ (_eye(n, a) - out @ a)
+    )
+
+
+def vector_norm(x: Any, p: float, axes: tuple[int, ...], keepdims: bool) -> Any:
+    """(sum |x|^p)^(1/p) over ``axes`` (p > 0), computed as m (sum (|x|/m)^p)^(1/p) with m the
+    largest |x|: no overflow at 1e200 and no underflow at 1e-200. 0 for an all-zero slice."""
+    a = xp.abs(x)
+    m = a.max(axis=axes, keepdims=True, initial=0.0)
+    scaled = a / xp.where(m == 0, 1, m)
+    s = (scaled * scaled if p == 2 else scaled**p).sum(axis=axes, keepdims=True)
+    out = m * (xp.sqrt(s) if p == 2 else s ** (1.0 / p))
+    return out if keepdims else out.reshape([d for i, d in enumerate(x.shape) if i not in axes])
+
+
+def _norm_vjp(g: Any, out: Any, x: Any, p: float, kept: tuple[int, ...]) -> Any:
+    """d ||x||_p / dx = sign(x) (|x| / ||x||)^(p-1): x / ||x|| for p = 2. 0 where x = 0 (the
+    subgradient at a kink; for p < 1 the derivative there is infinite)."""
+    o = out.reshape(kept)
+    zero = _data(x) == 0
+    ratio = _where(zero, 1.0, abs(x) / _where(_data(o) == 0, 1.0, o))
+    return _reduced_back(g, x, kept) * _where(zero, 0.0, _sign(x) * ratio ** (p - 1))
+
+
+DECOMPOSITIONS: dict[str, tuple[Callable[..., Any], ...]] = {
+    # out = A⁻¹               dA = -A⁻ᵀ g A⁻ᵀ
+    "inv": (lambda g, out, a: -(_swap_last(out) @ g @ _swap_last(out)),),
+    # out = det A             dA = g det(A) A⁻ᵀ = g adj(A)ᵀ  (also at a singular A)
+    "det": (_det_vjp,),
+    # out = log|det A|        dA = g A⁻ᵀ                     (the sign is a constant)
+    "slogdet": (
+        lambda g, out, a: g.reshape(g.shape + (1, 1))
+        * _inv_t(a, "slogdet: the gradient A⁻ᵀ of log|det A| is infinite at a singular A"),
+    ),
+    # out = x = A⁻¹ b         dA = -(A⁻ᵀ g) xᵀ               db = A⁻ᵀ g
+    "solve": (_solve_grad_a, _solve_grad_b),
+    # out = L, A = L Lᵀ       dA = L⁻ᵀ Φ(Lᵀ g) L⁻¹ (lower triangle read, see _tril_gradient)
+    "cholesky": (_cholesky_vjp,),
+    # out = (w, V) packed     dA = V (diag(g_w) + F ∘ Vᵀ g_V) Vᵀ, F_ij = 1/(w_j - w_i)
+    "eigh": (_eigh_vjp,),
+    # out = (U, s, Vh) packed dA: see _svd_vjp              (s distinct and nonzero)
+    "svd": (_svd_vjp,),
+    # out = s                 dA = U diag(g) Vh
+    "svdvals": (_svdvals_vjp,),
+    # out = A⁺                dA: see _pinv_vjp              (constant rank)
+    "pinv": (_pinv_vjp,),
+    # out = ||x||_p (axes)    dx = g sign(x) (|x| / out)^(p-1), 0 where x = 0
+    "norm": (_norm_vjp,),
+}
+
+
+# --- sorting and selection --------------------------------------------------------------------
+
+
+def _gathered_back(g: Any, out: Any, x: Any, index: tuple[Any, ...]) -> Any:
+    """The VJP of out = x[index] for an index that takes each position at most once (a sort
+    permutation, the top k): zeros with g put back where each entry came from."""
+    return _scatter_add(g, x.shape, index, False)
+
+
+def _quantile_vjp(g: Any, out: Any, x: Any, lo: Any, hi: Any, w_hi: Any, shape: Any) -> Any:
+    """out = (1 - t) x[lo] + t x[hi]: (1 - t) g to the lower neighbour, t g to the upper one
+    (they may be the same entry: the two scatters accumulate)."""
+    g = g.reshape(shape)
+    return _scatter_add(g * (1 - w_hi), x.shape, lo, True) + _scatter_add(
+        g * w_hi, x.shape, hi, True
+    )
+
+
+SORTING: dict[str, tuple[Callable[..., Any], ...]] = {
+    # out = x sorted along an axis         dx = g put back through the permutation
+    "sort": (_gathered_back,),
+    # out = the k largest (smallest) of x  dx = g put back at their positions, 0 elsewhere
+    "topk": (_gathered_back,),
+    # out = (1 - t) x[lo] + t x[hi]        dx = (1 - t) g at lo, t g at hi   (median: q = 1/2)
+    "quantile": (_quantile_vjp,),
+}
+
+
 def _table(*sections: dict[str, Any]) -> dict[str, Any]:
     """One table from the sections; an op defined twice is a bug, caught at import."""
     table: dict[str, Any] = {}
@@ -930,4 +1194,6 @@ RULES: dict[str, Any] = _table(
     SHAPES,
     ELEMENTWISE_MATH,
     ACTIVATIONS,
+    DECOMPOSITIONS,
+    SORTING,
 )

@@ -825,6 +825,51 @@ class Tensor(Node):
         value = calculus.logsumexp(x, axes, keepdims)
         return _result(value, "logsumexp", (self,), (kept_shape(x.shape, axes),))
 
+    # --- sorting and selection -------------------------------------------------------------
+    # (implemented in sorting.py, imported on use: it imports this module)
+    def sort(self, axis: int | None = -1) -> Tensor:
+        """A sorted copy along ``axis`` (unlike ndarray.sort, not in place); the gradient is
+        routed back through the permutation. See ``autograd_core.sort``."""
+        from . import sorting
+
+        return sorting.sort(self, axis=axis)
+
+    def argsort(self, axis: int | None = -1) -> np.ndarray:
+        """The indices that sort along ``axis`` (an int ndarray: no gradient)."""
+        from . import sorting
+
+        return sorting.argsort(self, axis=axis)
+
+    def topk(self, k: int, axis: int = -1, largest: bool = True) -> Any:
+        """(values, indices) of the k largest (or smallest) entries along ``axis``, sorted;
+        values a Tensor, indices an int ndarray. See ``autograd_core.topk``."""
+        from . import sorting
+
+        return sorting.topk(self, k, axis=axis, largest=largest)
+
+    def median(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """The median over ``axis``; gradient g to the middle entry (g/2 to each of two)."""
+        from . import sorting
+
+        return sorting.median(self, axis=axis, keepdims=keepdims)
+
+    def quantile(
+        self, q: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> Tensor:
+        """The q-th quantile(s) over ``axis``, linear interpolation between the two neighbours
+        (numpy's method="linear"), the gradient split between them by the same weights."""
+        from . import sorting
+
+        return sorting.quantile(self, q, axis=axis, keepdims=keepdims)
+
+    # --- linear algebra --------------------------------------------------------------------
+    def norm(self, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """The vector or matrix norm, as ``np.linalg.norm(x, ord, axis, keepdims)``; the
+        gradient at x = 0 is 0. See ``autograd_core.linalg.norm``."""
+        from . import linalg
+
+        return linalg.norm(self, ord=ord, axis=axis, keepdims=keepdims)
+
     def softmax(self, axis: int = -1) -> Tensor:
         """e^x / sum(e^x) along ``axis``, with the max subtracted first (stable at any |x|).
 
