@@ -60,6 +60,40 @@ def _data(x: Any) -> Any:
     return x if _is_array(x) else x.data
 
 
+try:  # numpy >= 2: the context variable np.errstate sets, reached directly
+    from numpy._core.umath import _extobj_contextvar as _errstate
+    from numpy._core.umath import _make_extobj
+
+    _IGNORE_ALL = _make_extobj(all="ignore")
+except ImportError:  # pragma: no cover - older numpy: the public, slower context manager
+    _errstate = None
+
+
+def quiet(kernel: Callable[..., Any]) -> Callable[..., Any]:
+    """``kernel`` with numpy's floating-point warnings off, as PyTorch: log(0) = -inf,
+    sqrt(-1) = nan, 1/0 = inf are answers, not warnings pointing into this library.
+
+    Setting numpy's error-state context variable costs ~0.35 us per call, ``np.errstate``
+    ~1.4 us, so only the kernels that can hit a domain edge are wrapped (and each backward
+    sweep once, in ``Tensor._sweep_context``)."""
+    if _errstate is None:  # pragma: no cover
+
+        def slow(*args: Any) -> Any:
+            with xp.errstate(all="ignore"):
+                return kernel(*args)
+
+        return slow
+
+    def run(*args: Any) -> Any:
+        token = _errstate.set(_IGNORE_ALL)
+        try:
+            return kernel(*args)
+        finally:
+            _errstate.reset(token)
+
+    return run
+
+
 def _exp(x: Any) -> Any:
     return xp.exp(x) if _is_array(x) else x.exp()
 
@@ -73,6 +107,16 @@ def _where(cond: Any, x: Any, y: Any) -> Any:
     if _is_array(x) and _is_array(y):
         return xp.where(cond, x, y)
     return _engine().where(cond, x, y)
+
+
+def _zero_stays_zero(g: Any, d: Any) -> Any:
+    """d, a VJP computed from g, with 0 wherever g is 0. A derivative that is infinite at a
+    domain edge (1/x, 1/sqrt x at 0) turns a zero upstream gradient into 0 * inf = nan;
+    this keeps it 0, so ``where(x > 0, log(x), 0)`` has gradient 0 at x = 0 (PyTorch gives
+    nan there). Costs one isnan pass on the backward of the few rules that use it."""
+    if not xp.isnan(_data(d)).any():
+        return d
+    return _where(_data(g) == 0, 0.0, d)
 
 
 def _masked(g: Any, mask: Any) -> Any:
@@ -163,9 +207,11 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[..., Any]]] = {
     #  out = f(x)      forward              dx = vjp(g, out, x)
     "neg":          (xp.negative,        lambda g, out, x: -g),
     "exp":          (xp.exp,             lambda g, out, x: g * out),               # g e^x
-    "log":          (xp.log,             lambda g, out, x: g / x),                 # g / x
-    "reciprocal":   (xp.reciprocal,      lambda g, out, x: -(g * (out * out))),    # -g / x^2
-    "sqrt":         (xp.sqrt,            lambda g, out, x: g * (0.5 / out)),       # g / (2 sqrt x)
+    "log":          (quiet(xp.log),      lambda g, out, x: _zero_stays_zero(g, g / x)),  # g/x
+    "reciprocal":   (quiet(xp.reciprocal),                                        # -g / x^2
+                     lambda g, out, x: _zero_stays_zero(g, -(g * (out * out)))),
+    "sqrt":         (quiet(xp.sqrt),                                              # g / (2 sqrt x)
+                     lambda g, out, x: _zero_stays_zero(g, g * (0.5 / out))),
     "abs":          (xp.abs,             lambda g, out, x: g * _sign(x)),          # g sign x
     "sigmoid":      (sigmoid,            lambda g, out, x: g * (out * (1.0 - out))),
     "tanh":         (xp.tanh,            lambda g, out, x: g * (1.0 - out * out)),
@@ -188,6 +234,17 @@ def _log_base(a: Any) -> Any:
     return _where(positive, _log(_where(positive, a, 1.0)), fill)
 
 
+def _pow_grad(g: Any, x: Any, n: Any) -> Any:
+    """g n x^(n-1), and 0 where n = 0 and x = 0: d/dx x**0 = 0 at 0 as in PyTorch, where the
+    formula gives 0 * inf = nan. Elsewhere the formula is already 0 at n = 0 and keeps its
+    derivative in n. ``n`` is the number of ``pow`` or the input b of ``power``."""
+    d = _zero_stays_zero(g, g * (n * x ** (n - 1)))
+    if isinstance(n, float) and n != 0:
+        return d
+    edge = (_data(n) == 0) & (_data(x) == 0)
+    return _where(edge, 0.0, d) if edge.any() else d
+
+
 def _maximum_weights(a: Any, b: Any, first: bool) -> Any:
     """d max(a, b)/da: 1 where a > b, 1/2 at ties, 0 elsewhere (for b: the mirror image)."""
     ad, bd = _data(a), _data(b)
@@ -204,12 +261,17 @@ ARITHMETIC: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     # out = a * b             da = g b                      db = g a
     "mul": (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
     # out = a / b             da = g / b                    db = -g a/b^2 = -g out / b
-    "div": (lambda g, out, a, b: g / b, lambda g, out, a, b: -(g * out) / b),
+    "div": (
+        lambda g, out, a, b: _zero_stays_zero(g, g / b),
+        lambda g, out, a, b: _zero_stays_zero(g, -(g * out) / b),
+    ),
     # out = x^n (n a number)  dx = g n x^(n-1)
-    "pow": (lambda g, out, x, n: g * (n * x ** (n - 1)),),
+    #                         (0 where n = 0, even at x = 0)
+    "pow": (lambda g, out, x, n: _pow_grad(g, x, n),),
     # out = a^b               da = g b a^(b-1)              db = g a^b ln(a)
+    #                         (da = 0 where b = 0)
     "power": (
-        lambda g, out, a, b: g * (b * a ** (b - 1)),
+        lambda g, out, a, b: _pow_grad(g, a, b),
         lambda g, out, a, b: g * (out * _log_base(a)),
     ),
     # out = maximum(a, b)     da = g [a > b] + g/2 [a = b]  db = g [b > a] + g/2 [a = b]
@@ -233,8 +295,9 @@ def _max_weights(x: Any, out: Any, axes: tuple[int, ...], kept: tuple[int, ...])
 REDUCTIONS: dict[str, tuple[Callable[..., Any], ...]] = {
     # out = sum(x, axes)      dx = g broadcast back over the summed axes
     "sum": (lambda g, out, x, kept: _reduced_back(g, x, kept),),
-    # out = mean(x, axes)     dx = g / n broadcast back     (n = entries per mean)
-    "mean": (lambda g, out, x, kept, n: _reduced_back(g, x, kept) * (1.0 / n),),
+    # out = mean(x, axes)     dx = g / n broadcast back     (inv_n = 1/n, n entries per mean;
+    #                         nan for an empty slice, whose gradient is empty anyway)
+    "mean": (lambda g, out, x, kept, inv_n: _reduced_back(g, x, kept) * inv_n,),
     # out = max(x, axes)      dx = g / k at each of the k tied maxima of a slice, 0 elsewhere
     "max": (
         lambda g, out, x, axes, kept: _reduced_back(g, x, kept) * _max_weights(x, out, axes, kept),

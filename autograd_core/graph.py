@@ -118,6 +118,8 @@ class Node:
 
     #: op name -> one derivative rule per input; each engine sets its own table.
     _rules: dict[str, Any] = {}
+    #: a context manager entered around each backward sweep (Tensor: numpy's error state).
+    _sweep_context: Callable[[], AbstractContextManager[Any]] = staticmethod(nullcontext)
 
     @property
     def parents(self) -> tuple[Node, ...]:
@@ -251,7 +253,7 @@ def _sweep(
     if _thread_state.sweeping:
         raise RuntimeError("backward() or grad() inside a backward sweep is not supported")
     order = toposort(root)
-    with _sweep_lock:
+    with _sweep_lock, root._sweep_context():
         _thread_state.sweeping = True
         try:
             root._acc = seed

@@ -215,6 +215,9 @@ class Tensor(Node):
 
     __slots__ = ("_parents",)
     _rules = RULES
+    # A backward sweep meets the domain edges of the forward (1/x at 0, ...): numpy's values
+    # (inf, nan) without its warnings, as PyTorch; one np.errstate per sweep, not per node.
+    _sweep_context = staticmethod(lambda: np.errstate(all="ignore"))
     # ndarray (op) Tensor must reach Tensor's reflected operator, not numpy's ufunc machinery.
     __array_ufunc__ = None
 
@@ -403,8 +406,8 @@ class Tensor(Node):
     __add__, __radd__ = _operators("add", operator.add)
     __sub__, __rsub__ = _operators("sub", operator.sub)
     __mul__, __rmul__ = _operators("mul", operator.mul)
-    # division by zero follows numpy: inf or nan
-    __truediv__, __rtruediv__ = _operators("div", operator.truediv)
+    # division by zero follows numpy: inf or nan, without a warning
+    __truediv__, __rtruediv__ = _operators("div", calculus.quiet(operator.truediv))
 
     def __neg__(self) -> Tensor:
         return _unary("neg", self)
@@ -414,24 +417,13 @@ class Tensor(Node):
 
     def __pow__(self, exponent: Any) -> Tensor:
         """``x ** n`` for a number n (VJP g n x^(n-1)) or ``a ** b`` elementwise for a Tensor
-        or array b (VJPs g b a^(b-1) and g a^b ln a). A negative base with a non-integer
-        exponent is a ValueError, 0 to a negative power a ZeroDivisionError."""
+        or array b (VJPs g b a^(b-1) and g a^b ln a). numpy's values: a negative base to a
+        non-integer power is nan, 0 to a negative power inf; d/dx x**0 = 0, even at 0."""
         if isinstance(exponent, (Real, np.integer, np.floating)) and not isinstance(
             exponent, (bool, np.bool_)
         ):
             n = float(exponent)
-            x = self.data
-            if not n.is_integer() and (x < 0).any():
-                raise ValueError(
-                    f"pow: a negative base to the power {n!r} has no real value, "
-                    f"{_first_entry(x, x < 0)}"
-                )
-            if n < 0 and (x == 0).any():
-                raise ZeroDivisionError(
-                    f"pow: 0.0 ** {n!r} is undefined (division by zero), "
-                    f"{_first_entry(x, x == 0)}"
-                )
-            return _result(x**n, "pow", (self,), (n,))
+            return _result(_quiet_pow(self.data, n), "pow", (self,), (n,))
         b = _operand(exponent, self)
         return _power(self, b)
 
@@ -463,26 +455,15 @@ class Tensor(Node):
         return _unary("exp", self)
 
     def log(self) -> Tensor:
-        """ln(x), defined for x > 0 (ValueError naming the op otherwise)."""
-        x = self.data
-        if x.size and x.min() <= 0:
-            raise ValueError(f"log: defined only for x > 0, {_first_entry(x, x <= 0)}")
+        """ln(x): -inf at 0 and nan below, as numpy (without its warning); dx = g / x."""
         return _unary("log", self)
 
     def sqrt(self) -> Tensor:
-        """sqrt(x), defined for x >= 0 (ValueError naming the op otherwise)."""
-        x = self.data
-        if x.size and x.min() < 0:
-            raise ValueError(f"sqrt: defined only for x >= 0, {_first_entry(x, x < 0)}")
+        """sqrt(x): nan below 0, as numpy; dx = g / (2 sqrt x), inf at 0 (as PyTorch)."""
         return _unary("sqrt", self)
 
     def reciprocal(self) -> Tensor:
-        """1/x (ZeroDivisionError if any entry is 0)."""
-        x = self.data
-        if (x == 0).any():
-            raise ZeroDivisionError(
-                f"reciprocal: 1/x is undefined at x = 0, {_first_entry(x, x == 0)}"
-            )
+        """1/x: inf at 0, as numpy; dx = -g / x^2."""
         return _unary("reciprocal", self)
 
     def abs(self) -> Tensor:
@@ -523,8 +504,9 @@ class Tensor(Node):
         axes = _normalize_axes(axis, self.data.ndim, "mean")
         shape = self.data.shape
         n = int(np.prod([shape[a] for a in axes])) if axes else 1
-        value = self.data.sum(axis=axes, keepdims=keepdims) * (1.0 / n)
-        return _result(value, "mean", (self,), (kept_shape(shape, axes), n))
+        inv_n = 1.0 / n if n else np.nan  # the mean of nothing is nan, as numpy's
+        value = self.data.sum(axis=axes, keepdims=keepdims) * inv_n
+        return _result(value, "mean", (self,), (kept_shape(shape, axes), inv_n))
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """max over ``axis`` (all by default).
@@ -533,7 +515,7 @@ class Tensor(Node):
         each gets 1/k of it (the gradient is split evenly among ties, as in PyTorch's
         ``amax``), so the total is conserved."""
         axes = _normalize_axes(axis, self.data.ndim, "max")
-        value = self.data.max(axis=axes, keepdims=keepdims)
+        value = _nonempty_reduce(self.data.max, axes, keepdims, "max", self.shape)
         return _result(value, "max", (self,), (axes, kept_shape(self.data.shape, axes)))
 
     def logsumexp(
@@ -624,28 +606,31 @@ class Tensor(Node):
         return _matmul(self, o)
 
 
+_quiet_pow = calculus.quiet(operator.pow)
+
+
 def _power(a: Tensor, b: Tensor) -> Tensor:
-    """a ** b elementwise, with errors that say why there is no real value."""
-    ad, bd = a.data, b.data
+    """a ** b elementwise with numpy's values (nan for a negative base to a non-integer
+    power, inf for 0 to a negative power), without numpy's warnings."""
     try:
-        shape = np.broadcast_shapes(ad.shape, bd.shape)
+        value = _quiet_pow(a.data, b.data)
     except ValueError:
         raise _broadcast_error("pow", a, b) from None
-    if (ad < 0).any() or ((ad == 0).any() and (bd < 0).any()):
-        abad, bbad = np.broadcast_to(ad, shape), np.broadcast_to(bd, shape)
-        bad = (abad < 0) & (bbad % 1 != 0)
-        if bad.any():
-            raise ValueError(
-                "pow: a negative base to a non-integer power has no real value, "
-                f"base {_first_entry(abad, bad)}"
-            )
-        bad = (abad == 0) & (bbad < 0)
-        if bad.any():
-            raise ZeroDivisionError(
-                "pow: 0.0 to a negative power is undefined (division by zero), "
-                f"exponent {_first_entry(bbad, bad)}"
-            )
-    return _result(ad**bd, "power", (a, b))
+    return _result(value, "power", (a, b))
+
+
+def _nonempty_reduce(
+    reduce: Callable[..., Any], axes: tuple[int, ...], keepdims: bool, op: str, shape: Any
+) -> Any:
+    """``reduce(axis=axes, keepdims=keepdims)`` for max/min-like reductions, which have no
+    value over an empty slice: numpy's ValueError, in words that name the op and the shape."""
+    try:
+        return reduce(axis=axes, keepdims=keepdims)
+    except ValueError:
+        raise ValueError(
+            f"{op}: a Tensor of shape {shape} has an empty slice along axis {axes}; "
+            f"{op} of nothing is undefined (use a where= mask or check the size first)"
+        ) from None
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
