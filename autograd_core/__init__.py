@@ -5,6 +5,24 @@ that compute them and share one backpropagation driver (``autograd_core.graph``)
 """
 
 from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
+from .reductions import (  # numpy's names: sum, min, max, all, any shadow builtins, as numpy's
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    average,
+    cumprod,
+    cumsum,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
+)
 from .scalar import Scalar
 from .tensor import Tensor, concat, maximum, stack, where
 
@@ -21,5 +39,7 @@ __all__ = [
     "is_grad_enabled",
     "backprop",
     "toposort",
+    "sum", "mean", "max", "amax", "min", "amin", "prod", "var", "std",
+    "argmax", "argmin", "cumsum", "cumprod", "average", "all", "any",
 ]
 __version__ = "0.1.0"

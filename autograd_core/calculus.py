@@ -452,6 +452,110 @@ STRUCTURE: dict[str, Any] = {
 }
 
 
+# --- more reductions: min, prod, var, cumulative sums and products ----------------------------
+
+
+def _concat(parts: list[Any], axis: int) -> Any:
+    """xp.concatenate for arrays, the recorded concat when a part is a Tensor."""
+    if all(_is_array(p) for p in parts):
+        return xp.concatenate(parts, axis=axis)
+    return _engine().concat(parts, axis=axis)
+
+
+def _flip(x: Any, axis: int) -> Any:
+    """x reversed along ``axis`` (a view for an array, a recorded getitem for a Tensor)."""
+    return x[(slice(None),) * (axis % x.ndim) + (slice(None, None, -1),)]
+
+
+def _exclusive_cumprod(x: Any) -> Any:
+    """Along the last axis: entry i is the product of the entries before i (1 for i = 0)."""
+    ones = xp.ones(x.shape[:-1] + (1,), dtype=_data(x).dtype)
+    return _concat([ones, x[..., :-1].cumprod(axis=-1)], -1)
+
+
+def _prod_others(x: Any, axes: tuple[int, ...]) -> Any:
+    """At each entry, the product of the other entries of its slice over ``axes``: d prod/dx.
+
+    The product of the entries before it times the product of those after it (exclusive
+    cumulative products both ways), never out / x: exact with zeros in the slice, and a
+    polynomial in x, so its own derivative is right too."""
+    if x.size == 0:
+        return x * 0.0
+    keep = [i for i in range(x.ndim) if i not in axes]
+    perm = keep + list(axes)
+    xt = x.transpose(tuple(perm))
+    lead = xt.shape[: len(keep)]
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    flat = xt.reshape(lead + (n,))
+    if not lead:  # one slice: give it a leading axis for the [..., :-1] slicing below
+        flat = flat.reshape((1, n))
+    others = _exclusive_cumprod(flat) * _flip(_exclusive_cumprod(_flip(flat, -1)), -1)
+    inverse = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inverse[p] = i
+    return others.reshape(xt.shape).transpose(tuple(inverse))
+
+
+def _rev_cumsum(g: Any, axis: int) -> Any:
+    """Along ``axis``: entry i is the sum of the entries from i on (the VJP of cumsum)."""
+    return _flip(_flip(g, axis).cumsum(axis=axis), axis)
+
+
+def _cumprod_grad(g: Any, out: Any, x: Any, axis: int) -> Any:
+    """VJP of cumprod: dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k.
+
+    On arrays whose products stay normal numbers that is rev_cumsum(g out) / x. With zeros
+    (or products that underflow, where out / x loses every digit), and under create_graph
+    (where the derivative of the division cancels terms of size 1/x^2 near a zero), the
+    products are formed as they are written: an (n, n) matrix per slice whose row i is the
+    cumulative product of x with x_i replaced by 1, kept for j >= i (n^2 memory), a
+    polynomial in x that differentiates exactly."""
+    if _is_array(x) and (x.size == 0 or xp.abs(out).min() >= xp.finfo(out.dtype).tiny):
+        return _rev_cumsum(g * out, axis) / x
+    xl, gl = _moveaxis_last(x, axis), _moveaxis_last(g, axis)
+    n = xl.shape[-1]
+    eye = xp.eye(n, dtype=bool)
+    rows = _where(eye, 1.0, xl.reshape(xl.shape[:-1] + (1, n)))  # row i: x with x_i = 1
+    upper = xp.triu(xp.ones((n, n), dtype=_data(x).dtype))  # j >= i
+    d = (rows.cumprod(axis=-1) * upper * gl.reshape(gl.shape[:-1] + (1, n))).sum(axis=-1)
+    return _moveaxis_back(d, axis)
+
+
+def _moveaxis_last(x: Any, axis: int) -> Any:
+    perm = [i for i in range(x.ndim) if i != axis] + [axis]
+    return x.transpose(tuple(perm))
+
+
+def _moveaxis_back(x: Any, axis: int) -> Any:
+    perm = list(range(x.ndim - 1))
+    perm.insert(axis, x.ndim - 1)
+    return x.transpose(tuple(perm))
+
+
+MORE_REDUCTIONS: dict[str, tuple[Callable[..., Any], ...]] = {
+    # out = min(x, axes)      dx = g / k at each of the k tied minima of a slice, 0 elsewhere
+    "min": (
+        lambda g, out, x, axes, kept: _reduced_back(g, x, kept) * _max_weights(x, out, axes, kept),
+    ),
+    # out = prod(x, axes)     dx = g prod(other entries of the slice)   (exact with zeros)
+    "prod": (lambda g, out, x, axes, kept: _reduced_back(g, x, kept) * _prod_others(x, axes),),
+    # out = var(x, axes)      dx = g 2 (x - mean(x)) / (n - ddof)  (inv_n = 1/n,
+    #                         scale = 2 / (n - ddof))
+    "var": (
+        lambda g, out, x, axes, kept, inv_n, scale: (
+            _reduced_back(g, x, kept)
+            * ((x - x.sum(axis=axes, keepdims=True) * inv_n) * scale)
+        ),
+    ),
+    # out = cumsum(x, axis)   dx_i = sum_{j >= i} g_j
+    "cumsum": (lambda g, out, x, axis: _rev_cumsum(g, axis),),
+    # out = cumprod(x, axis)  dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k   (zeros too)
+    "cumprod": (lambda g, out, x, axis: _cumprod_grad(g, out, x, axis),),
+}
+
+
 def _table(*sections: dict[str, Any]) -> dict[str, Any]:
     """One table from the sections; an op defined twice is a bug, caught at import."""
     table: dict[str, Any] = {}
@@ -473,4 +577,5 @@ RULES: dict[str, Any] = _table(
     FUSED,
     LINALG,
     STRUCTURE,
+    MORE_REDUCTIONS,
 )

@@ -518,6 +518,98 @@ class Tensor(Node):
         value = _nonempty_reduce(self.data.max, axes, keepdims, "max", self.shape)
         return _result(value, "max", (self,), (axes, kept_shape(self.data.shape, axes)))
 
+    # --- more reductions ---
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """min over ``axis`` (all by default); k entries tied for the min of a slice each get
+        1/k of its gradient, as in ``max``. An empty slice is a ValueError, as numpy's."""
+        axes = _normalize_axes(axis, self.data.ndim, "min")
+        value = _nonempty_reduce(self.data.min, axes, keepdims, "min", self.shape)
+        return _result(value, "min", (self,), (axes, kept_shape(self.data.shape, axes)))
+
+    def prod(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """product over ``axis`` (all by default; 1 for an empty slice). dx = g times the
+        product of the other entries of the slice, computed without dividing by x, so it is
+        exact when the slice holds zeros."""
+        axes = _normalize_axes(axis, self.data.ndim, "prod")
+        value = self.data.prod(axis=axes, keepdims=keepdims)
+        return _result(value, "prod", (self,), (axes, kept_shape(self.data.shape, axes)))
+
+    def var(
+        self, axis: int | tuple[int, ...] | None = None, ddof: int = 0, keepdims: bool = False
+    ) -> Tensor:
+        """variance over ``axis``: sum((x - mean)^2) / (n - ddof); dx = g 2 (x - mean) /
+        (n - ddof). As numpy: nan for an empty slice, inf or nan when n - ddof <= 0."""
+        x = self.data
+        axes = _normalize_axes(axis, x.ndim, "var")
+        n = int(np.prod([x.shape[a] for a in axes]))
+        inv_n = 1.0 / n if n else np.nan
+        dev = x - x.sum(axis=axes, keepdims=True) * inv_n
+        value = _quiet_divide((dev * dev).sum(axis=axes, keepdims=keepdims), n - ddof)
+        scale = _quiet_divide(2.0, n - ddof)
+        return _result(value, "var", (self,), (axes, kept_shape(x.shape, axes), inv_n, scale))
+
+    def std(
+        self, axis: int | tuple[int, ...] | None = None, ddof: int = 0, keepdims: bool = False
+    ) -> Tensor:
+        """standard deviation sqrt(var(x, axis, ddof)); its gradient is inf * 0 = nan where
+        the slice is constant (std is not differentiable there), as in PyTorch."""
+        return self.var(axis=axis, ddof=ddof, keepdims=keepdims).sqrt()
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the max along ``axis`` (of the flattened array by default): an integer
+        ndarray, a constant (no gradient)."""
+        return _arg_reduce(self, "argmax", axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the min along ``axis`` (flattened by default): an integer ndarray."""
+        return _arg_reduce(self, "argmin", axis, keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        """Cumulative sum along ``axis`` (of the flattened tensor by default, as numpy);
+        dx_i = sum of g_j for j >= i."""
+        x, ax = _cumulative_operand(self, axis, "cumsum")
+        return _result(x.data.cumsum(axis=ax), "cumsum", (x,), (ax,))
+
+    def cumprod(self, axis: int | None = None) -> Tensor:
+        """Cumulative product along ``axis`` (flattened by default); dx_i = sum_{j >= i} g_j
+        prod_{k <= j, k != i} x_k, exact when x holds zeros."""
+        x, ax = _cumulative_operand(self, axis, "cumprod")
+        return _result(x.data.cumprod(axis=ax), "cumprod", (x,), (ax,))
+
+    def average(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        weights: Any = None,
+        keepdims: bool = False,
+    ) -> Tensor:
+        """Weighted mean sum(w x) / sum(w) over ``axis``, as ``np.average`` (plain mean
+        without weights). ``weights`` has x's shape, or is 1-D along a single ``axis``; it is
+        differentiated too when it is a Tensor."""
+        if weights is None:
+            return self.mean(axis=axis, keepdims=keepdims)
+        w = _operand(weights, self)
+        axes = _normalize_axes(axis, self.ndim, "average")
+        if w.shape != self.shape:
+            if w.ndim != 1 or len(axes) != 1 or w.shape[0] != self.shape[axes[0]]:
+                raise ValueError(
+                    f"average: weights of shape {w.shape} for a Tensor of shape {self.shape} "
+                    f"along axis {axis}: they must have its shape, or be 1-D along one axis"
+                )
+            w = w.reshape(tuple(-1 if i == axes[0] else 1 for i in range(self.ndim)))
+        total = (self * w).sum(axis=axes, keepdims=keepdims)
+        return total / _broadcast_weights(w, self.shape).sum(axis=axes, keepdims=keepdims)
+
+    def all(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
+        """Whether every entry is non-zero over ``axis``: a bool ndarray (numpy bool for
+        all axes), a constant."""
+        axes = _normalize_axes(axis, self.data.ndim, "all")
+        return self.data.all(axis=axes, keepdims=keepdims)
+
+    def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
+        """Whether some entry is non-zero over ``axis``: a bool ndarray, a constant."""
+        axes = _normalize_axes(axis, self.data.ndim, "any")
+        return self.data.any(axis=axes, keepdims=keepdims)
+
     def logsumexp(
         self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
     ) -> Tensor:
@@ -631,6 +723,38 @@ def _nonempty_reduce(
             f"{op}: a Tensor of shape {shape} has an empty slice along axis {axes}; "
             f"{op} of nothing is undefined (use a where= mask or check the size first)"
         ) from None
+
+
+_quiet_divide = calculus.quiet(np.divide)
+
+
+def _arg_reduce(x: Tensor, op: str, axis: int | None, keepdims: bool) -> np.ndarray:
+    """argmax/argmin of x's data, with errors that name the op."""
+    if axis is not None:
+        if not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
+        (axis,) = _normalize_axes(axis, x.ndim, op)
+    if x.size == 0:
+        raise ValueError(f"{op}: the Tensor of shape {x.shape} is empty; {op} of nothing is "
+                         "undefined")
+    return np.asarray(getattr(x.data, op)(axis=axis, keepdims=keepdims))
+
+
+def _cumulative_operand(x: Tensor, axis: int | None, op: str) -> tuple[Tensor, int]:
+    """(x, its normalized axis) for cumsum/cumprod; with axis None, x flattened and axis 0."""
+    if axis is None:
+        return (x if x.ndim == 1 else x.reshape(-1)), 0
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
+    (ax,) = _normalize_axes(axis, x.ndim, op)
+    return x, ax
+
+
+def _broadcast_weights(w: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """w broadcast to ``shape`` (a recorded node when w requires grad)."""
+    if w.shape == shape:
+        return w
+    return _result(calculus._broadcast_to(w.data, shape), "broadcast_to", (w,))
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
