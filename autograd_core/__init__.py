@@ -24,7 +24,7 @@ from .reductions import (  # numpy's names: sum, min, max, all, any shadow built
     var,
 )
 from .scalar import Scalar
-from .tensor import Tensor, concat, maximum, stack, where
+from .tensor import Tensor, concat, isclose, isfinite, isinf, isnan, maximum, stack, where
 
 __all__ = [
     "Scalar",
@@ -41,5 +41,6 @@ __all__ = [
     "toposort",
     "sum", "mean", "max", "amax", "min", "amin", "prod", "var", "std",
     "argmax", "argmin", "cumsum", "cumprod", "average", "all", "any",
+    "isnan", "isinf", "isfinite", "isclose",
 ]
 __version__ = "0.1.0"

@@ -24,7 +24,10 @@ from . import calculus
 from .calculus import RULES, UNARY, kept_shape, unbroadcast
 from .graph import Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
 
-__all__ = ["Tensor", "RULES", "concat", "stack", "where", "maximum"]
+__all__ = [
+    "Tensor", "RULES", "concat", "stack", "where", "maximum",
+    "isnan", "isinf", "isfinite", "isclose",
+]  # fmt: skip
 
 
 # --- node construction (the hot path: no validation here) ------------------------------------
@@ -266,8 +269,7 @@ class Tensor(Node):
         """Truth of a one-element Tensor (as numpy: ambiguous, a ValueError, otherwise)."""
         return bool(self.data)
 
-    # Comparisons give constant boolean arrays (masks), never graph nodes. ``==`` is left as
-    # identity: nodes are set members in toposort and dictionary keys in backprop()'s result.
+    # Comparisons give constant boolean arrays (masks), never graph nodes.
     def __lt__(self, other: Any) -> np.ndarray:
         return self.data < _value(other)
 
@@ -279,6 +281,59 @@ class Tensor(Node):
 
     def __ge__(self, other: Any) -> np.ndarray:
         return self.data >= _value(other)
+
+    # --- comparisons, conversions, iteration ---
+    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        """Elementwise ``==`` as numpy: a constant bool array, not identity."""
+        return self.data == _value(other)
+
+    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data != _value(other)
+
+    # Defining __eq__ removes the inherited __hash__. Nodes hash by identity: they are set
+    # members in toposort and keys of backprop()'s result, where Python compares by ``is``
+    # before ``==``, so the elementwise ``==`` never reaches those lookups.
+    __hash__ = Node.__hash__
+
+    def isnan(self) -> np.ndarray:
+        """Where x is nan: a constant bool array."""
+        return np.isnan(self.data)
+
+    def isinf(self) -> np.ndarray:
+        """Where x is +-inf: a constant bool array."""
+        return np.isinf(self.data)
+
+    def isfinite(self) -> np.ndarray:
+        """Where x is neither nan nor +-inf: a constant bool array."""
+        return np.isfinite(self.data)
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> np.ndarray:
+        """Where |x - other| <= atol + rtol |other| (``np.isclose``): a constant bool array."""
+        return np.isclose(self.data, _value(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def _one_element(self, what: str) -> np.ndarray:
+        if self.data.size != 1:
+            raise TypeError(
+                f"{what}() of a Tensor of shape {self.shape}: only one-element Tensors convert "
+                "to a Python number (use .sum(), indexing, or .numpy())"
+            )
+        return self.data.reshape(())
+
+    def __float__(self) -> float:
+        """The value of a one-element Tensor (TypeError naming the shape otherwise)."""
+        return float(self._one_element("float"))
+
+    def __int__(self) -> int:
+        """The value of a one-element Tensor truncated to an int, as ``int(np.float64)``."""
+        return int(self._one_element("int"))
+
+    def __iter__(self) -> Any:
+        """The rows ``t[0], t[1], ...``, each a Tensor that carries gradient back to t."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor")
+        return (self[i] for i in range(len(self.data)))
 
     def astype(self, dtype: Any) -> Tensor:
         """The values in another float dtype; the gradient is cast back (dx = g.astype)."""
@@ -851,3 +906,25 @@ def maximum(a: Any, b: Any) -> Tensor:
     except ValueError:
         raise _broadcast_error("maximum", ta, tb) from None
     return _result(value, "maximum", (ta, tb))
+
+
+def isnan(x: Any) -> np.ndarray:
+    """Where x is nan (``np.isnan`` of a Tensor's values): a constant bool array."""
+    return np.isnan(_value(x))
+
+
+def isinf(x: Any) -> np.ndarray:
+    """Where x is +-inf: a constant bool array."""
+    return np.isinf(_value(x))
+
+
+def isfinite(x: Any) -> np.ndarray:
+    """Where x is neither nan nor +-inf: a constant bool array."""
+    return np.isfinite(_value(x))
+
+
+def isclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> np.ndarray:
+    """Where |a - b| <= atol + rtol |b| (``np.isclose``): a constant bool array."""
+    return np.isclose(_value(a), _value(b), rtol=rtol, atol=atol, equal_nan=equal_nan)

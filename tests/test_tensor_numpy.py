@@ -74,3 +74,70 @@ def test_reductions_over_empty_axes_follow_numpy():
         e.max(axis=0)
     with pytest.raises(ValueError, match="max: .*empty"):
         e.max()
+
+
+# --- comparisons, conversions, iteration ----------------------------------------------------
+
+
+def test_comparisons_are_elementwise_constant_bool_arrays():
+    x = leaf([1.0, 2.0, 3.0])
+    y = Tensor([3.0, 2.0, 1.0])
+    cases = {
+        "==": (x == 2, [False, True, False]), "!=": (x != y, [True, False, True]),
+        "<": (x < y, [True, False, False]), "<=": (x <= 2.0, [True, True, False]),
+        ">": (x > np.array([0.0, 5.0, 0.0]), [True, False, True]), ">=": (x >= y, [False, True, True]),
+    }  # fmt: skip
+    for op, (got, want) in cases.items():
+        assert type(got) is np.ndarray and got.dtype == bool, op
+        np.testing.assert_array_equal(got, want, err_msg=op)
+    assert (2 == x).tolist() == [False, True, False]  # reflected
+    assert (np.float64(1.0) == x).tolist() == [True, False, False]
+
+
+def test_hash_stays_identity_so_graphs_still_work():
+    a, b = leaf([1.0]), leaf([1.0])
+    assert hash(a) == object.__hash__(a)
+    assert len({a, b}) == 2 and a in {a} and b not in {a}
+    d = {a: 1, b: 2}
+    assert d[a] == 1 and d[b] == 2
+    y = a * a + a * b  # a is reached along several paths: toposort's set dedupes by identity
+    y.backward()
+    assert a.grad[0] == 3.0 and b.grad[0] == 1.0
+
+
+def test_isnan_isinf_isfinite_isclose():
+    import autograd_core as ag
+
+    x = Tensor([1.0, np.nan, np.inf, -np.inf])
+    for name, want in (("isnan", [0, 1, 0, 0]), ("isinf", [0, 0, 1, 1]),
+                       ("isfinite", [1, 0, 0, 0])):
+        for got in (getattr(x, name)(), getattr(ag, name)(x)):
+            assert isinstance(got, np.ndarray) and got.dtype == bool
+            np.testing.assert_array_equal(got, np.array(want, dtype=bool))
+    close = Tensor([1.0, 1.0 + 1e-9, 2.0]).isclose(np.ones(3))
+    np.testing.assert_array_equal(close, [True, True, False])
+    np.testing.assert_array_equal(ag.isclose(x, x, equal_nan=True), [True] * 4)
+
+
+def test_float_and_int_of_one_element_tensors():
+    assert float(Tensor([[2.5]])) == 2.5 and isinstance(float(Tensor(2.5)), float)
+    assert int(Tensor([-2.7])) == -2 and isinstance(int(Tensor([3.0])), int)
+    with pytest.raises(TypeError, match=r"float\(\) of a Tensor of shape \(2,\)"):
+        float(Tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"int\(\) of a Tensor of shape \(0,\)"):
+        int(Tensor([]))
+
+
+def test_iteration_yields_rows_that_carry_gradient():
+    x = leaf([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    rows = list(x)
+    assert len(rows) == 3 and all(isinstance(r, Tensor) and r.shape == (2,) for r in rows)
+    total = rows[0] * 1.0 + rows[2] * 2.0
+    a, b = total  # unpacking iterates too
+    (a + b).backward()
+    np.testing.assert_array_equal(x.grad, [[1.0, 1.0], [0.0, 0.0], [2.0, 2.0]])
+    assert [float(v) for v in Tensor([1.0, 2.0])] == [1.0, 2.0]
+    with pytest.raises(TypeError, match="0-d Tensor"):
+        iter(Tensor(1.0))
+    with pytest.raises(TypeError, match="0-d Tensor"):
+        list(Tensor(1.0))
