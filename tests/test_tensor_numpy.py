@@ -85,7 +85,8 @@ def test_comparisons_are_elementwise_constant_bool_arrays():
     cases = {
         "==": (x == 2, [False, True, False]), "!=": (x != y, [True, False, True]),
         "<": (x < y, [True, False, False]), "<=": (x <= 2.0, [True, True, False]),
-        ">": (x > np.array([0.0, 5.0, 0.0]), [True, False, True]), ">=": (x >= y, [False, True, True]),
+        ">": (x > np.array([0.0, 5.0, 0.0]), [True, False, True]),
+        ">=": (x >= y, [False, True, True]),
     }  # fmt: skip
     for op, (got, want) in cases.items():
         assert type(got) is np.ndarray and got.dtype == bool, op
