@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from . import calculus
+from . import anomaly, calculus
 from .calculus import RULES, UNARY, kept_shape, unbroadcast
-from .graph import Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
+from .graph import ANOMALY_MARKER, Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
 
 __all__ = [
     "Tensor", "RULES", "concat", "stack", "where", "maximum",
@@ -46,7 +46,7 @@ def _result(value: Any, op: str, parents: tuple, params: tuple = ()) -> Tensor:
     out._params = params
     out._acc = None
     out.name = None
-    if not _no_grad_threads or is_grad_enabled():
+    if not _no_grad_threads or _rare_path(out, parents):
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True
@@ -55,6 +55,14 @@ def _result(value: Any, op: str, parents: tuple, params: tuple = ()) -> Tensor:
     out.requires_grad = False
     out._parents = ()
     return out
+
+
+def _rare_path(out: Tensor, parents: tuple) -> bool:
+    """``_result`` when ``_no_grad_threads`` is not empty (a thread is inside no_grad(), or
+    detect_anomaly() is on): check the output in anomaly mode; whether to record the graph."""
+    if ANOMALY_MARKER in _no_grad_threads:
+        anomaly.check_forward(out, parents)
+    return is_grad_enabled()
 
 
 def _init_leaf(node: Tensor, value: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
@@ -216,7 +224,10 @@ class Tensor(Node):
     ``.grad`` of every Tensor that ``t`` depends on; gradients accumulate across calls.
     """
 
-    __slots__ = ("_parents",)
+    __slots__ = ("_parents", "_origin")
+    # _origin (the user's line that created the node) is set only inside detect_anomaly()
+    # and read with getattr(node, "_origin", None): the hot path never stores it.
+    _optional_slots = ("_origin",)
     _rules = RULES
     # A backward sweep meets the domain edges of the forward (1/x at 0, ...): numpy's values
     # (inf, nan) without its warnings, as PyTorch; one np.errstate per sweep, not per node.

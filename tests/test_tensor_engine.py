@@ -594,7 +594,8 @@ def test_send_grads_hook_skips_constants_and_counts_a_repeated_parent():
 
 def _unset_slots(node) -> list[str]:
     slots = [s for cls in type(node).__mro__ for s in getattr(cls, "__slots__", ())]
-    return [s for s in slots if not hasattr(node, s)]
+    optional = getattr(type(node), "_optional_slots", ())  # read with getattr(..., None)
+    return [s for s in slots if not hasattr(node, s) and s not in optional]
 
 
 def test_every_construction_path_sets_every_slot():
