@@ -4,6 +4,7 @@
 that compute them and share one backpropagation driver (``autograd_core.graph``).
 """
 
+from . import numpy_api
 from .anomaly import detect_anomaly, is_anomaly_enabled
 from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
 from .reductions import (  # numpy's names: sum, min, max, all, any shadow builtins, as numpy's
@@ -43,6 +44,6 @@ __all__ = [
     "sum", "mean", "max", "amax", "min", "amin", "prod", "var", "std",
     "argmax", "argmin", "cumsum", "cumprod", "average", "all", "any",
     "isnan", "isinf", "isfinite", "isclose",
-    "detect_anomaly", "is_anomaly_enabled",
+    "detect_anomaly", "is_anomaly_enabled", "numpy_api",
 ]
 __version__ = "0.1.0"

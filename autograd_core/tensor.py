@@ -57,6 +57,11 @@ def _result(value: Any, op: str, parents: tuple, params: tuple = ()) -> Tensor:
     return out
 
 
+# numpy ufunc / function -> the op it calls on Tensors, filled by numpy_api on first use.
+_NUMPY_UFUNCS: dict[Any, Callable[..., Any]] = {}
+_NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {}
+
+
 def _rare_path(out: Tensor, parents: tuple) -> bool:
     """``_result`` when ``_no_grad_threads`` is not empty (a thread is inside no_grad(), or
     detect_anomaly() is on): check the output in anomaly mode; whether to record the graph."""
@@ -232,8 +237,6 @@ class Tensor(Node):
     # A backward sweep meets the domain edges of the forward (1/x at 0, ...): numpy's values
     # (inf, nan) without its warnings, as PyTorch; one np.errstate per sweep, not per node.
     _sweep_context = staticmethod(lambda: np.errstate(all="ignore"))
-    # ndarray (op) Tensor must reach Tensor's reflected operator, not numpy's ufunc machinery.
-    __array_ufunc__ = None
 
     def __init__(
         self,
@@ -292,6 +295,27 @@ class Tensor(Node):
 
     def __ge__(self, other: Any) -> np.ndarray:
         return self.data >= _value(other)
+
+    # --- np.* on Tensors (autograd_core/numpy_api.py) ---
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.exp(t)``, ``np.add(t, u)``, ``ndarray * t``: the same op as the method or
+        operator, recorded. Fast path: a ufunc seen before, called plainly, Tensor first."""
+        fn = _NUMPY_UFUNCS.get(ufunc)
+        if fn is None or kwargs or method != "__call__" or type(inputs[0]) is not Tensor:
+            from .numpy_api import array_ufunc
+
+            return array_ufunc(ufunc, method, inputs, kwargs)
+        return fn(*inputs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        """``np.sum(t, axis=0)``, ``np.concatenate([t, u])``, ``np.where(m, t, u)``: the
+        library's function of the same name (or the one numpy's name stands for)."""
+        fn = _NUMPY_FUNCTIONS.get(func)
+        if fn is None:
+            from .numpy_api import array_function
+
+            return array_function(func, types, args, kwargs)
+        return fn(*args, **kwargs)
 
     # --- comparisons, conversions, iteration ---
     def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
