@@ -185,12 +185,6 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _first_entry(x: np.ndarray, bad: np.ndarray) -> str:
-    """'got V at index I' for the first entry where ``bad`` holds (for domain errors)."""
-    index = tuple(int(i) for i in np.argwhere(bad)[0])
-    return f"got {float(x[index])!r} at index {index}"
-
-
 def _value(x: Any) -> Any:
     """The array behind a Tensor; anything else as it is."""
     return x.data if isinstance(x, Tensor) else x
