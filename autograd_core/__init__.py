@@ -4,12 +4,32 @@
 that compute them and share one backpropagation driver (``autograd_core.graph``).
 """
 
+from . import numpy_api
+from .anomaly import detect_anomaly, is_anomaly_enabled
 from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
+from .reductions import (  # numpy's names: sum, min, max, all, any shadow builtins, as numpy's
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    average,
+    cumprod,
+    cumsum,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
+)
 from .scalar import Scalar
 from .sorting import argsort, median, quantile, sort, topk
 from .structure import *  # noqa: F403 (shape, padding, einsum, gather, factories)
 from .structure import __all__ as _structure_all
-from .tensor import Tensor, concat, maximum, stack, where
+from .tensor import Tensor, concat, isclose, isfinite, isinf, isnan, maximum, stack, where
 from .ufuncs import (
     arccos,
     arccosh,
@@ -113,6 +133,10 @@ __all__ = [
     "median",
     "quantile",
     "linalg",
+    "sum", "mean", "max", "amax", "min", "amin", "prod", "var", "std",
+    "argmax", "argmin", "cumsum", "cumprod", "average", "all", "any",
+    "isnan", "isinf", "isfinite", "isclose",
+    "detect_anomaly", "is_anomaly_enabled", "numpy_api",
 ]
 
 from . import linalg  # noqa: E402 (numpy.linalg's mirror, after the names it builds on)

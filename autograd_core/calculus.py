@@ -61,6 +61,40 @@ def _data(x: Any) -> Any:
     return x if _is_array(x) else x.data
 
 
+try:  # numpy >= 2: the context variable np.errstate sets, reached directly
+    from numpy._core.umath import _extobj_contextvar as _errstate
+    from numpy._core.umath import _make_extobj
+
+    _IGNORE_ALL = _make_extobj(all="ignore")
+except ImportError:  # pragma: no cover - older numpy: the public, slower context manager
+    _errstate = None
+
+
+def quiet(kernel: Callable[..., Any]) -> Callable[..., Any]:
+    """``kernel`` with numpy's floating-point warnings off, as PyTorch: log(0) = -inf,
+    sqrt(-1) = nan, 1/0 = inf are answers, not warnings pointing into this library.
+
+    Setting numpy's error-state context variable costs ~0.35 us per call, ``np.errstate``
+    ~1.4 us, so only the kernels that can hit a domain edge are wrapped (and each backward
+    sweep once, in ``Tensor._sweep_context``)."""
+    if _errstate is None:  # pragma: no cover
+
+        def slow(*args: Any) -> Any:
+            with xp.errstate(all="ignore"):
+                return kernel(*args)
+
+        return slow
+
+    def run(*args: Any) -> Any:
+        token = _errstate.set(_IGNORE_ALL)
+        try:
+            return kernel(*args)
+        finally:
+            _errstate.reset(token)
+
+    return run
+
+
 def _exp(x: Any) -> Any:
     return xp.exp(x) if _is_array(x) else x.exp()
 
@@ -74,6 +108,16 @@ def _where(cond: Any, x: Any, y: Any) -> Any:
     if _is_array(x) and _is_array(y):
         return xp.where(cond, x, y)
     return _engine().where(cond, x, y)
+
+
+def _zero_stays_zero(g: Any, d: Any) -> Any:
+    """d, a VJP computed from g, with 0 wherever g is 0. A derivative that is infinite at a
+    domain edge (1/x, 1/sqrt x at 0) turns a zero upstream gradient into 0 * inf = nan;
+    this keeps it 0, so ``where(x > 0, log(x), 0)`` has gradient 0 at x = 0 (PyTorch gives
+    nan there). Costs one isnan pass on the backward of the few rules that use it."""
+    if not xp.isnan(_data(d)).any():
+        return d
+    return _where(_data(g) == 0, 0.0, d)
 
 
 def _masked(g: Any, mask: Any) -> Any:
@@ -280,9 +324,11 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[..., Any]]] = {
     #  out = f(x)      forward              dx = vjp(g, out, x)
     "neg":          (xp.negative,        lambda g, out, x: -g),
     "exp":          (xp.exp,             lambda g, out, x: g * out),               # g e^x
-    "log":          (xp.log,             lambda g, out, x: g / x),                 # g / x
-    "reciprocal":   (xp.reciprocal,      lambda g, out, x: -(g * (out * out))),    # -g / x^2
-    "sqrt":         (xp.sqrt,            lambda g, out, x: g * (0.5 / out)),       # g / (2 sqrt x)
+    "log":          (quiet(xp.log),      lambda g, out, x: _zero_stays_zero(g, g / x)),  # g/x
+    "reciprocal":   (quiet(xp.reciprocal),                                        # -g / x^2
+                     lambda g, out, x: _zero_stays_zero(g, -(g * (out * out)))),
+    "sqrt":         (quiet(xp.sqrt),                                              # g / (2 sqrt x)
+                     lambda g, out, x: _zero_stays_zero(g, g * (0.5 / out))),
     "abs":          (xp.abs,             lambda g, out, x: g * _sign(x)),          # g sign x
     "sigmoid":      (sigmoid,            lambda g, out, x: g * (out * (1.0 - out))),
     "tanh":         (xp.tanh,            lambda g, out, x: g * (1.0 - out * out)),
@@ -344,6 +390,17 @@ def _log_base(a: Any) -> Any:
     return _where(positive, _log(_where(positive, a, 1.0)), fill)
 
 
+def _pow_grad(g: Any, x: Any, n: Any) -> Any:
+    """g n x^(n-1), and 0 where n = 0 and x = 0: d/dx x**0 = 0 at 0 as in PyTorch, where the
+    formula gives 0 * inf = nan. Elsewhere the formula is already 0 at n = 0 and keeps its
+    derivative in n. ``n`` is the number of ``pow`` or the input b of ``power``."""
+    d = _zero_stays_zero(g, g * (n * x ** (n - 1)))
+    if isinstance(n, float) and n != 0:
+        return d
+    edge = (_data(n) == 0) & (_data(x) == 0)
+    return _where(edge, 0.0, d) if edge.any() else d
+
+
 def _maximum_weights(a: Any, b: Any, first: bool) -> Any:
     """d max(a, b)/da: 1 where a > b, 1/2 at ties, 0 elsewhere (for b: the mirror image)."""
     ad, bd = _data(a), _data(b)
@@ -360,12 +417,17 @@ ARITHMETIC: dict[str, tuple[Callable[..., Any], ...]] = {
     # out = a * b             da = g b                      db = g a
     "mul": (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
     # out = a / b             da = g / b                    db = -g a/b^2 = -g out / b
-    "div": (lambda g, out, a, b: g / b, lambda g, out, a, b: -(g * out) / b),
+    "div": (
+        lambda g, out, a, b: _zero_stays_zero(g, g / b),
+        lambda g, out, a, b: _zero_stays_zero(g, -(g * out) / b),
+    ),
     # out = x^n (n a number)  dx = g n x^(n-1)
-    "pow": (lambda g, out, x, n: g * (n * x ** (n - 1)),),
+    #                         (0 where n = 0, even at x = 0)
+    "pow": (lambda g, out, x, n: _pow_grad(g, x, n),),
     # out = a^b               da = g b a^(b-1)              db = g a^b ln(a)
+    #                         (da = 0 where b = 0)
     "power": (
-        lambda g, out, a, b: g * (b * a ** (b - 1)),
+        lambda g, out, a, b: _pow_grad(g, a, b),
         lambda g, out, a, b: g * (out * _log_base(a)),
     ),
     # out = maximum(a, b)     da = g [a > b] + g/2 [a = b]  db = g [b > a] + g/2 [a = b]
@@ -389,8 +451,9 @@ def _max_weights(x: Any, out: Any, axes: tuple[int, ...], kept: tuple[int, ...])
 REDUCTIONS: dict[str, tuple[Callable[..., Any], ...]] = {
     # out = sum(x, axes)      dx = g broadcast back over the summed axes
     "sum": (lambda g, out, x, kept: _reduced_back(g, x, kept),),
-    # out = mean(x, axes)     dx = g / n broadcast back     (n = entries per mean)
-    "mean": (lambda g, out, x, kept, n: _reduced_back(g, x, kept) * (1.0 / n),),
+    # out = mean(x, axes)     dx = g / n broadcast back     (inv_n = 1/n, n entries per mean;
+    #                         nan for an empty slice, whose gradient is empty anyway)
+    "mean": (lambda g, out, x, kept, inv_n: _reduced_back(g, x, kept) * inv_n,),
     # out = max(x, axes)      dx = g / k at each of the k tied maxima of a slice, 0 elsewhere
     "max": (
         lambda g, out, x, axes, kept: _reduced_back(g, x, kept) * _max_weights(x, out, axes, kept),
@@ -1170,6 +1233,110 @@ SORTING: dict[str, tuple[Callable[..., Any], ...]] = {
 }
 
 
+# --- more reductions: min, prod, var, cumulative sums and products ----------------------------
+
+
+def _concat(parts: list[Any], axis: int) -> Any:
+    """xp.concatenate for arrays, the recorded concat when a part is a Tensor."""
+    if all(_is_array(p) for p in parts):
+        return xp.concatenate(parts, axis=axis)
+    return _engine().concat(parts, axis=axis)
+
+
+def _flip(x: Any, axis: int) -> Any:
+    """x reversed along ``axis`` (a view for an array, a recorded getitem for a Tensor)."""
+    return x[(slice(None),) * (axis % x.ndim) + (slice(None, None, -1),)]
+
+
+def _exclusive_cumprod(x: Any) -> Any:
+    """Along the last axis: entry i is the product of the entries before i (1 for i = 0)."""
+    ones = xp.ones(x.shape[:-1] + (1,), dtype=_data(x).dtype)
+    return _concat([ones, x[..., :-1].cumprod(axis=-1)], -1)
+
+
+def _prod_others(x: Any, axes: tuple[int, ...]) -> Any:
+    """At each entry, the product of the other entries of its slice over ``axes``: d prod/dx.
+
+    The product of the entries before it times the product of those after it (exclusive
+    cumulative products both ways), never out / x: exact with zeros in the slice, and a
+    polynomial in x, so its own derivative is right too."""
+    if x.size == 0:
+        return x * 0.0
+    keep = [i for i in range(x.ndim) if i not in axes]
+    perm = keep + list(axes)
+    xt = x.transpose(tuple(perm))
+    lead = xt.shape[: len(keep)]
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    flat = xt.reshape(lead + (n,))
+    if not lead:  # one slice: give it a leading axis for the [..., :-1] slicing below
+        flat = flat.reshape((1, n))
+    others = _exclusive_cumprod(flat) * _flip(_exclusive_cumprod(_flip(flat, -1)), -1)
+    inverse = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inverse[p] = i
+    return others.reshape(xt.shape).transpose(tuple(inverse))
+
+
+def _rev_cumsum(g: Any, axis: int) -> Any:
+    """Along ``axis``: entry i is the sum of the entries from i on (the VJP of cumsum)."""
+    return _flip(_flip(g, axis).cumsum(axis=axis), axis)
+
+
+def _cumprod_grad(g: Any, out: Any, x: Any, axis: int) -> Any:
+    """VJP of cumprod: dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k.
+
+    On arrays whose products stay normal numbers that is rev_cumsum(g out) / x. With zeros
+    (or products that underflow, where out / x loses every digit), and under create_graph
+    (where the derivative of the division cancels terms of size 1/x^2 near a zero), the
+    products are formed as they are written: an (n, n) matrix per slice whose row i is the
+    cumulative product of x with x_i replaced by 1, kept for j >= i (n^2 memory), a
+    polynomial in x that differentiates exactly."""
+    if _is_array(x) and (x.size == 0 or xp.abs(out).min() >= xp.finfo(out.dtype).tiny):
+        return _rev_cumsum(g * out, axis) / x
+    xl, gl = _moveaxis_last(x, axis), _moveaxis_last(g, axis)
+    n = xl.shape[-1]
+    eye = xp.eye(n, dtype=bool)
+    rows = _where(eye, 1.0, xl.reshape(xl.shape[:-1] + (1, n)))  # row i: x with x_i = 1
+    upper = xp.triu(xp.ones((n, n), dtype=_data(x).dtype))  # j >= i
+    d = (rows.cumprod(axis=-1) * upper * gl.reshape(gl.shape[:-1] + (1, n))).sum(axis=-1)
+    return _moveaxis_back(d, axis)
+
+
+def _moveaxis_last(x: Any, axis: int) -> Any:
+    perm = [i for i in range(x.ndim) if i != axis] + [axis]
+    return x.transpose(tuple(perm))
+
+
+def _moveaxis_back(x: Any, axis: int) -> Any:
+    perm = list(range(x.ndim - 1))
+    perm.insert(axis, x.ndim - 1)
+    return x.transpose(tuple(perm))
+
+
+MORE_REDUCTIONS: dict[str, tuple[Callable[..., Any], ...]] = {
+    # out = min(x, axes)      dx = g / k at each of the k tied minima of a slice, 0 elsewhere
+    "min": (
+        lambda g, out, x, axes, kept: _reduced_back(g, x, kept) * _max_weights(x, out, axes, kept),
+    ),
+    # out = prod(x, axes)     dx = g prod(other entries of the slice)   (exact with zeros)
+    "prod": (lambda g, out, x, axes, kept: _reduced_back(g, x, kept) * _prod_others(x, axes),),
+    # out = var(x, axes)      dx = g 2 (x - mean(x)) / (n - ddof)  (inv_n = 1/n,
+    #                         scale = 2 / (n - ddof))
+    "var": (
+        lambda g, out, x, axes, kept, inv_n, scale: (
+            _reduced_back(g, x, kept)
+            * ((x - x.sum(axis=axes, keepdims=True) * inv_n) * scale)
+        ),
+    ),
+    # out = cumsum(x, axis)   dx_i = sum_{j >= i} g_j
+    "cumsum": (lambda g, out, x, axis: _rev_cumsum(g, axis),),
+    # out = cumprod(x, axis)  dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k   (zeros too)
+    "cumprod": (lambda g, out, x, axis: _cumprod_grad(g, out, x, axis),),
+}
+
+
 def _table(*sections: dict[str, Any]) -> dict[str, Any]:
     """One table from the sections; an op defined twice is a bug, caught at import."""
     table: dict[str, Any] = {}
@@ -1196,4 +1363,5 @@ RULES: dict[str, Any] = _table(
     ACTIVATIONS,
     DECOMPOSITIONS,
     SORTING,
+    MORE_REDUCTIONS,
 )

@@ -33,7 +33,10 @@ __all__ = ["Node", "toposort", "backprop", "grad", "no_grad", "enable_grad", "is
 # The threads currently inside no_grad(). Almost always empty, so the check every op makes
 # is the truth test of a global; a threading.local flag cost each Scalar op ~300 instructions
 # of dictionary lookups.
-_no_grad_threads: set[int] = set()
+_no_grad_threads: set[Any] = set()
+# Also in that set while detect_anomaly() is on (autograd_core.anomaly), so that ops take
+# their rare path and check their output, at no cost to the common path.
+ANOMALY_MARKER = "detect_anomaly"
 
 
 def is_grad_enabled() -> bool:
@@ -125,6 +128,8 @@ class Node:
 
     #: op name -> one derivative rule per input; each engine sets its own table.
     _rules: dict[str, Any] = {}
+    #: a context manager entered around each backward sweep (Tensor: numpy's error state).
+    _sweep_context: Callable[[], AbstractContextManager[Any]] = staticmethod(nullcontext)
 
     @property
     def parents(self) -> tuple[Node, ...]:
@@ -258,7 +263,9 @@ def _sweep(
     if _thread_state.sweeping:
         raise RuntimeError("backward() or grad() inside a backward sweep is not supported")
     order = toposort(root)
-    with _sweep_lock:
+    if _no_grad_threads and ANOMALY_MARKER in _no_grad_threads:
+        on_edge = _with_anomaly_check(on_edge)
+    with _sweep_lock, root._sweep_context():
         _thread_state.sweeping = True
         try:
             root._acc = seed
@@ -270,6 +277,20 @@ def _sweep(
             for node in order:
                 node._acc = None
             _thread_state.sweeping = False
+
+
+def _with_anomaly_check(on_edge: OnEdge | None) -> OnEdge:
+    """``on_edge`` that first checks each gradient contribution for nan and inf."""
+    from .anomaly import check_gradient
+
+    if on_edge is None:
+        return check_gradient
+
+    def both(node: Node, parent: Node, contribution: Any, total: Any) -> None:
+        check_gradient(node, parent, contribution, total)
+        on_edge(node, parent, contribution, total)
+
+    return both
 
 
 def backprop(

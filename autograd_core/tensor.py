@@ -21,11 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from . import calculus
+from . import anomaly, calculus
 from .calculus import RULES, UNARY, kept_shape, unbroadcast
-from .graph import Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
+from .graph import ANOMALY_MARKER, Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
 
-__all__ = ["Tensor", "RULES", "concat", "stack", "where", "maximum"]
+__all__ = [
+    "Tensor", "RULES", "concat", "stack", "where", "maximum",
+    "isnan", "isinf", "isfinite", "isclose",
+]  # fmt: skip
 
 
 # --- node construction (the hot path: no validation here) ------------------------------------
@@ -44,7 +47,7 @@ def _result(value: Any, op: str, parents: tuple, params: tuple = ()) -> Tensor:
     out._params = params
     out._acc = None
     out.name = None
-    if not _no_grad_threads or is_grad_enabled():
+    if not _no_grad_threads or _rare_path(out, parents):
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True
@@ -53,6 +56,19 @@ def _result(value: Any, op: str, parents: tuple, params: tuple = ()) -> Tensor:
     out.requires_grad = False
     out._parents = ()
     return out
+
+
+# numpy ufunc / function -> the op it calls on Tensors, filled by numpy_api on first use.
+_NUMPY_UFUNCS: dict[Any, Callable[..., Any]] = {}
+_NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {}
+
+
+def _rare_path(out: Tensor, parents: tuple) -> bool:
+    """``_result`` when ``_no_grad_threads`` is not empty (a thread is inside no_grad(), or
+    detect_anomaly() is on): check the output in anomaly mode; whether to record the graph."""
+    if ANOMALY_MARKER in _no_grad_threads:
+        anomaly.check_forward(out, parents)
+    return is_grad_enabled()
 
 
 def _init_leaf(node: Tensor, value: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
@@ -215,12 +231,6 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
-def _first_entry(x: np.ndarray, bad: np.ndarray) -> str:
-    """'got V at index I' for the first entry where ``bad`` holds (for domain errors)."""
-    index = tuple(int(i) for i in np.argwhere(bad)[0])
-    return f"got {float(x[index])!r} at index {index}"
-
-
 def _value(x: Any) -> Any:
     """The array behind a Tensor; anything else as it is."""
     return x.data if isinstance(x, Tensor) else x
@@ -269,13 +279,17 @@ class Tensor(Node):
     ``.grad`` of every Tensor that ``t`` depends on; gradients accumulate across calls.
     """
 
-    __slots__ = ("_parents",)
+    __slots__ = ("_parents", "_origin")
     data: np.ndarray
     grad: np.ndarray | None
     _parents: tuple[Tensor, ...]
+    # _origin (the user's line that created the node) is set only inside detect_anomaly()
+    # and read with getattr(node, "_origin", None): the hot path never stores it.
+    _optional_slots = ("_origin",)
     _rules = RULES
-    # ndarray (op) Tensor must reach Tensor's reflected operator, not numpy's ufunc machinery.
-    __array_ufunc__ = None
+    # A backward sweep meets the domain edges of the forward (1/x at 0, ...): numpy's values
+    # (inf, nan) without its warnings, as PyTorch; one np.errstate per sweep, not per node.
+    _sweep_context = staticmethod(lambda: np.errstate(all="ignore"))
 
     def __init__(
         self,
@@ -339,8 +353,7 @@ class Tensor(Node):
             )
         return bool(self.data)
 
-    # Comparisons give constant boolean arrays (masks), never graph nodes. ``==`` is left as
-    # identity: nodes are set members in toposort and dictionary keys in backprop()'s result.
+    # Comparisons give constant boolean arrays (masks), never graph nodes.
     def __lt__(self, other: Any) -> np.ndarray:
         return self.data < _value(other)
 
@@ -352,6 +365,80 @@ class Tensor(Node):
 
     def __ge__(self, other: Any) -> np.ndarray:
         return self.data >= _value(other)
+
+    # --- np.* on Tensors (autograd_core/numpy_api.py) ---
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.exp(t)``, ``np.add(t, u)``, ``ndarray * t``: the same op as the method or
+        operator, recorded. Fast path: a ufunc seen before, called plainly, Tensor first."""
+        fn = _NUMPY_UFUNCS.get(ufunc)
+        if fn is None or kwargs or method != "__call__" or type(inputs[0]) is not Tensor:
+            from .numpy_api import array_ufunc
+
+            return array_ufunc(ufunc, method, inputs, kwargs)
+        return fn(*inputs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        """``np.sum(t, axis=0)``, ``np.concatenate([t, u])``, ``np.where(m, t, u)``: the
+        library's function of the same name (or the one numpy's name stands for)."""
+        fn = _NUMPY_FUNCTIONS.get(func)
+        if fn is None:
+            from .numpy_api import array_function
+
+            return array_function(func, types, args, kwargs)
+        return fn(*args, **kwargs)
+
+    # --- comparisons, conversions, iteration ---
+    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        """Elementwise ``==`` as numpy: a constant bool array, not identity."""
+        return self.data == _value(other)
+
+    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data != _value(other)
+
+    # Defining __eq__ removes the inherited __hash__. Nodes hash by identity: they are set
+    # members in toposort and keys of backprop()'s result, where Python compares by ``is``
+    # before ``==``, so the elementwise ``==`` never reaches those lookups.
+    __hash__ = Node.__hash__
+
+    def isnan(self) -> np.ndarray:
+        """Where x is nan: a constant bool array."""
+        return np.isnan(self.data)
+
+    def isinf(self) -> np.ndarray:
+        """Where x is +-inf: a constant bool array."""
+        return np.isinf(self.data)
+
+    def isfinite(self) -> np.ndarray:
+        """Where x is neither nan nor +-inf: a constant bool array."""
+        return np.isfinite(self.data)
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> np.ndarray:
+        """Where |x - other| <= atol + rtol |other| (``np.isclose``): a constant bool array."""
+        return np.isclose(self.data, _value(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def _one_element(self, what: str) -> np.ndarray:
+        if self.data.size != 1:
+            raise TypeError(
+                f"{what}() of a Tensor of shape {self.shape}: only one-element Tensors convert "
+                "to a Python number (use .sum(), indexing, or .numpy())"
+            )
+        return self.data.reshape(())
+
+    def __float__(self) -> float:
+        """The value of a one-element Tensor (TypeError naming the shape otherwise)."""
+        return float(self._one_element("float"))
+
+    def __int__(self) -> int:
+        """The value of a one-element Tensor truncated to an int, as ``int(np.float64)``."""
+        return int(self._one_element("int"))
+
+    def __iter__(self) -> Any:
+        """The rows ``t[0], t[1], ...``, each a Tensor that carries gradient back to t."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor")
+        return (self[i] for i in range(len(self.data)))
 
     def astype(self, dtype: Any) -> Tensor:
         """The values in another float dtype; the gradient is cast back (dx = g.astype)."""
@@ -483,8 +570,8 @@ class Tensor(Node):
     __add__, __radd__ = _operators("add", operator.add)
     __sub__, __rsub__ = _operators("sub", operator.sub)
     __mul__, __rmul__ = _operators("mul", operator.mul)
-    # division by zero follows numpy: inf or nan
-    __truediv__, __rtruediv__ = _operators("div", operator.truediv)
+    # division by zero follows numpy: inf or nan, without a warning
+    __truediv__, __rtruediv__ = _operators("div", calculus.quiet(operator.truediv))
 
     def __neg__(self) -> Tensor:
         return _unary("neg", self)
@@ -494,23 +581,13 @@ class Tensor(Node):
 
     def __pow__(self, exponent: Any) -> Tensor:
         """``x ** n`` for a number n (VJP g n x^(n-1)) or ``a ** b`` elementwise for a Tensor
-        or array b (VJPs g b a^(b-1) and g a^b ln a). A negative base with a non-integer
-        exponent is a ValueError, 0 to a negative power a ZeroDivisionError."""
+        or array b (VJPs g b a^(b-1) and g a^b ln a). numpy's values: a negative base to a
+        non-integer power is nan, 0 to a negative power inf; d/dx x**0 = 0, even at 0."""
         if isinstance(exponent, (Real, np.integer, np.floating)) and not isinstance(
             exponent, (bool, np.bool_)
         ):
             n = float(exponent)
-            x = self.data
-            if not n.is_integer() and (x < 0).any():
-                raise ValueError(
-                    f"pow: a negative base to the power {n!r} has no real value, "
-                    f"{_first_entry(x, x < 0)}"
-                )
-            if n < 0 and (x == 0).any():
-                raise ZeroDivisionError(
-                    f"pow: 0.0 ** {n!r} is undefined (division by zero), {_first_entry(x, x == 0)}"
-                )
-            return _result(x**n, "pow", (self,), (n,))
+            return _result(_quiet_pow(self.data, n), "pow", (self,), (n,))
         b = _operand(exponent, self)
         return _power(self, b)
 
@@ -542,26 +619,15 @@ class Tensor(Node):
         return _unary("exp", self)
 
     def log(self) -> Tensor:
-        """ln(x), defined for x > 0 (ValueError naming the op otherwise)."""
-        x = self.data
-        if x.size and x.min() <= 0:
-            raise ValueError(f"log: defined only for x > 0, {_first_entry(x, x <= 0)}")
+        """ln(x): -inf at 0 and nan below, as numpy (without its warning); dx = g / x."""
         return _unary("log", self)
 
     def sqrt(self) -> Tensor:
-        """sqrt(x), defined for x >= 0 (ValueError naming the op otherwise)."""
-        x = self.data
-        if x.size and x.min() < 0:
-            raise ValueError(f"sqrt: defined only for x >= 0, {_first_entry(x, x < 0)}")
+        """sqrt(x): nan below 0, as numpy; dx = g / (2 sqrt x), inf at 0 (as PyTorch)."""
         return _unary("sqrt", self)
 
     def reciprocal(self) -> Tensor:
-        """1/x (ZeroDivisionError if any entry is 0)."""
-        x = self.data
-        if (x == 0).any():
-            raise ZeroDivisionError(
-                f"reciprocal: 1/x is undefined at x = 0, {_first_entry(x, x == 0)}"
-            )
+        """1/x: inf at 0, as numpy; dx = -g / x^2."""
         return _unary("reciprocal", self)
 
     def abs(self) -> Tensor:
@@ -802,8 +868,9 @@ class Tensor(Node):
         axes = _normalize_axes(axis, self.data.ndim, "mean")
         shape = self.data.shape
         n = int(np.prod([shape[a] for a in axes])) if axes else 1
-        value = self.data.sum(axis=axes, keepdims=keepdims) * (1.0 / n)
-        return _result(value, "mean", (self,), (kept_shape(shape, axes), n))
+        inv_n = 1.0 / n if n else np.nan  # the mean of nothing is nan, as numpy's
+        value = self.data.sum(axis=axes, keepdims=keepdims) * inv_n
+        return _result(value, "mean", (self,), (kept_shape(shape, axes), inv_n))
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """max over ``axis`` (all by default).
@@ -812,8 +879,100 @@ class Tensor(Node):
         each gets 1/k of it (the gradient is split evenly among ties, as in PyTorch's
         ``amax``), so the total is conserved."""
         axes = _normalize_axes(axis, self.data.ndim, "max")
-        value = self.data.max(axis=axes, keepdims=keepdims)
+        value = _nonempty_reduce(self.data.max, axes, keepdims, "max", self.shape)
         return _result(value, "max", (self,), (axes, kept_shape(self.data.shape, axes)))
+
+    # --- more reductions ---
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """min over ``axis`` (all by default); k entries tied for the min of a slice each get
+        1/k of its gradient, as in ``max``. An empty slice is a ValueError, as numpy's."""
+        axes = _normalize_axes(axis, self.data.ndim, "min")
+        value = _nonempty_reduce(self.data.min, axes, keepdims, "min", self.shape)
+        return _result(value, "min", (self,), (axes, kept_shape(self.data.shape, axes)))
+
+    def prod(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """product over ``axis`` (all by default; 1 for an empty slice). dx = g times the
+        product of the other entries of the slice, computed without dividing by x, so it is
+        exact when the slice holds zeros."""
+        axes = _normalize_axes(axis, self.data.ndim, "prod")
+        value = self.data.prod(axis=axes, keepdims=keepdims)
+        return _result(value, "prod", (self,), (axes, kept_shape(self.data.shape, axes)))
+
+    def var(
+        self, axis: int | tuple[int, ...] | None = None, ddof: int = 0, keepdims: bool = False
+    ) -> Tensor:
+        """variance over ``axis``: sum((x - mean)^2) / (n - ddof); dx = g 2 (x - mean) /
+        (n - ddof). As numpy: nan for an empty slice, inf or nan when n - ddof <= 0."""
+        x = self.data
+        axes = _normalize_axes(axis, x.ndim, "var")
+        n = int(np.prod([x.shape[a] for a in axes]))
+        inv_n = 1.0 / n if n else np.nan
+        dev = x - x.sum(axis=axes, keepdims=True) * inv_n
+        value = _quiet_divide((dev * dev).sum(axis=axes, keepdims=keepdims), n - ddof)
+        scale = _quiet_divide(2.0, n - ddof)
+        return _result(value, "var", (self,), (axes, kept_shape(x.shape, axes), inv_n, scale))
+
+    def std(
+        self, axis: int | tuple[int, ...] | None = None, ddof: int = 0, keepdims: bool = False
+    ) -> Tensor:
+        """standard deviation sqrt(var(x, axis, ddof)); its gradient is inf * 0 = nan where
+        the slice is constant (std is not differentiable there), as in PyTorch."""
+        return self.var(axis=axis, ddof=ddof, keepdims=keepdims).sqrt()
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the max along ``axis`` (of the flattened array by default): an integer
+        ndarray, a constant (no gradient)."""
+        return _arg_reduce(self, "argmax", axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """Indices of the min along ``axis`` (flattened by default): an integer ndarray."""
+        return _arg_reduce(self, "argmin", axis, keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        """Cumulative sum along ``axis`` (of the flattened tensor by default, as numpy);
+        dx_i = sum of g_j for j >= i."""
+        x, ax = _cumulative_operand(self, axis, "cumsum")
+        return _result(x.data.cumsum(axis=ax), "cumsum", (x,), (ax,))
+
+    def cumprod(self, axis: int | None = None) -> Tensor:
+        """Cumulative product along ``axis`` (flattened by default); dx_i = sum_{j >= i} g_j
+        prod_{k <= j, k != i} x_k, exact when x holds zeros."""
+        x, ax = _cumulative_operand(self, axis, "cumprod")
+        return _result(x.data.cumprod(axis=ax), "cumprod", (x,), (ax,))
+
+    def average(
+        self,
+        axis: int | tuple[int, ...] | None = None,
+        weights: Any = None,
+        keepdims: bool = False,
+    ) -> Tensor:
+        """Weighted mean sum(w x) / sum(w) over ``axis``, as ``np.average`` (plain mean
+        without weights). ``weights`` has x's shape, or is 1-D along a single ``axis``; it is
+        differentiated too when it is a Tensor."""
+        if weights is None:
+            return self.mean(axis=axis, keepdims=keepdims)
+        w = _operand(weights, self)
+        axes = _normalize_axes(axis, self.ndim, "average")
+        if w.shape != self.shape:
+            if w.ndim != 1 or len(axes) != 1 or w.shape[0] != self.shape[axes[0]]:
+                raise ValueError(
+                    f"average: weights of shape {w.shape} for a Tensor of shape {self.shape} "
+                    f"along axis {axis}: they must have its shape, or be 1-D along one axis"
+                )
+            w = w.reshape(tuple(-1 if i == axes[0] else 1 for i in range(self.ndim)))
+        total = (self * w).sum(axis=axes, keepdims=keepdims)
+        return total / _broadcast_weights(w, self.shape).sum(axis=axes, keepdims=keepdims)
+
+    def all(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
+        """Whether every entry is non-zero over ``axis``: a bool ndarray (numpy bool for
+        all axes), a constant."""
+        axes = _normalize_axes(axis, self.data.ndim, "all")
+        return self.data.all(axis=axes, keepdims=keepdims)
+
+    def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
+        """Whether some entry is non-zero over ``axis``: a bool ndarray, a constant."""
+        axes = _normalize_axes(axis, self.data.ndim, "any")
+        return self.data.any(axis=axes, keepdims=keepdims)
 
     def logsumexp(
         self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
@@ -1157,28 +1316,63 @@ def _gather(x: Tensor, key: Any, repeats: bool) -> Tensor:
     return _result(x.data[key], "getitem", (x,), (key, repeats))
 
 
+_quiet_pow = calculus.quiet(operator.pow)
+
+
 def _power(a: Tensor, b: Tensor) -> Tensor:
-    """a ** b elementwise, with errors that say why there is no real value."""
-    ad, bd = a.data, b.data
+    """a ** b elementwise with numpy's values (nan for a negative base to a non-integer
+    power, inf for 0 to a negative power), without numpy's warnings."""
     try:
-        shape = np.broadcast_shapes(ad.shape, bd.shape)
+        value = _quiet_pow(a.data, b.data)
     except ValueError:
         raise _broadcast_error("pow", a, b) from None
-    if (ad < 0).any() or ((ad == 0).any() and (bd < 0).any()):
-        abad, bbad = np.broadcast_to(ad, shape), np.broadcast_to(bd, shape)
-        bad = (abad < 0) & (bbad % 1 != 0)
-        if bad.any():
-            raise ValueError(
-                "pow: a negative base to a non-integer power has no real value, "
-                f"base {_first_entry(abad, bad)}"
-            )
-        bad = (abad == 0) & (bbad < 0)
-        if bad.any():
-            raise ZeroDivisionError(
-                "pow: 0.0 to a negative power is undefined (division by zero), "
-                f"exponent {_first_entry(bbad, bad)}"
-            )
-    return _result(ad**bd, "power", (a, b))
+    return _result(value, "power", (a, b))
+
+
+def _nonempty_reduce(
+    reduce: Callable[..., Any], axes: tuple[int, ...], keepdims: bool, op: str, shape: Any
+) -> Any:
+    """``reduce(axis=axes, keepdims=keepdims)`` for max/min-like reductions, which have no
+    value over an empty slice: numpy's ValueError, in words that name the op and the shape."""
+    try:
+        return reduce(axis=axes, keepdims=keepdims)
+    except ValueError:
+        raise ValueError(
+            f"{op}: a Tensor of shape {shape} has an empty slice along axis {axes}; "
+            f"{op} of nothing is undefined (use a where= mask or check the size first)"
+        ) from None
+
+
+_quiet_divide = calculus.quiet(np.divide)
+
+
+def _arg_reduce(x: Tensor, op: str, axis: int | None, keepdims: bool) -> np.ndarray:
+    """argmax/argmin of x's data, with errors that name the op."""
+    if axis is not None:
+        if not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
+        (axis,) = _normalize_axes(axis, x.ndim, op)
+    if x.size == 0:
+        raise ValueError(f"{op}: the Tensor of shape {x.shape} is empty; {op} of nothing is "
+                         "undefined")
+    return np.asarray(getattr(x.data, op)(axis=axis, keepdims=keepdims))
+
+
+def _cumulative_operand(x: Tensor, axis: int | None, op: str) -> tuple[Tensor, int]:
+    """(x, its normalized axis) for cumsum/cumprod; with axis None, x flattened and axis 0."""
+    if axis is None:
+        return (x if x.ndim == 1 else x.reshape(-1)), 0
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
+    (ax,) = _normalize_axes(axis, x.ndim, op)
+    return x, ax
+
+
+def _broadcast_weights(w: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """w broadcast to ``shape`` (a recorded node when w requires grad)."""
+    if w.shape == shape:
+        return w
+    return _result(calculus._broadcast_to(w.data, shape), "broadcast_to", (w,))
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
@@ -1280,3 +1474,25 @@ def maximum(a: Any, b: Any) -> Tensor:
     except ValueError:
         raise _broadcast_error("maximum", ta, tb) from None
     return _result(value, "maximum", (ta, tb))
+
+
+def isnan(x: Any) -> np.ndarray:
+    """Where x is nan (``np.isnan`` of a Tensor's values): a constant bool array."""
+    return np.isnan(_value(x))
+
+
+def isinf(x: Any) -> np.ndarray:
+    """Where x is +-inf: a constant bool array."""
+    return np.isinf(_value(x))
+
+
+def isfinite(x: Any) -> np.ndarray:
+    """Where x is neither nan nor +-inf: a constant bool array."""
+    return np.isfinite(_value(x))
+
+
+def isclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> np.ndarray:
+    """Where |a - b| <= atol + rtol |b| (``np.isclose``): a constant bool array."""
+    return np.isclose(_value(a), _value(b), rtol=rtol, atol=atol, equal_nan=equal_nan)

@@ -7,6 +7,9 @@ measured in the same run on the same machine, and only ratios are reported as ta
    then sum and backward: microseconds per op, forward + backward, for our Tensor, HIPS
    autograd (if installed), PyTorch (if ``torch==2.13.0`` is installed) and plain numpy
    (forward only). Target: ours / torch <= 1.0.
+   The same chain written with numpy's functions (np.multiply, np.add, np.exp) on Tensors,
+   timed alternately with the method chain: the cost of the ``__array_ufunc__`` path.
+   Target: at most 1 us/op more than the methods.
 2. A 784-128-10 MLP (relu, softmax cross-entropy, batch 128, float32) forward + backward,
    against the same computation written by hand in numpy. Target: ours / numpy <= 1.15.
 """
@@ -78,6 +81,30 @@ def chain_ours(x0: np.ndarray) -> Callable[[], object]:
     def run():
         x = Tensor(x0, requires_grad=True)
         _chain(x, Tensor.exp).sum().backward()
+        return x.grad
+
+    return run
+
+
+def _np_chain(y):
+    """The chain of ``_chain`` spelled with numpy's ufuncs (np.multiply, np.add, np.exp)."""
+    for i in range(CHAIN):
+        k = i % 3
+        if k == 0:
+            y = np.multiply(y, 0.1)
+        elif k == 1:
+            y = np.add(y, 0.1)
+        else:
+            y = np.exp(y)
+    return y
+
+
+def chain_ours_numpy_api(x0: np.ndarray) -> Callable[[], object]:
+    """``_chain`` through np.* on Tensors (Tensor.__array_ufunc__)."""
+
+    def run():
+        x = Tensor(x0, requires_grad=True)
+        _np_chain(x).sum().backward()
         return x.grad
 
     return run
@@ -195,6 +222,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ours = per_op(_median_time(chain_ours(x0), chain_reps))
     results["chain_ours_us"] = ours
     print(f"   autograd_core Tensor (fwd+bwd): {ours:7.2f} us/op")
+    methods, via_np = (
+        per_op(t) for t in _median_times([chain_ours(x0), chain_ours_numpy_api(x0)], chain_reps)
+    )
+    results["chain_np_api_us"] = via_np
+    results["chain_np_api_extra_us"] = via_np - methods
+    print(f"   the same via np.* on Tensors:   {via_np:7.2f} us/op (methods, same rounds: "
+          f"{methods:.2f}; {via_np - methods:+.2f} us/op, target <= +1.0)")
     optional = [  # (results key, label, chain builder, install hint)
         ("chain_hips_us", "HIPS autograd", chain_hips, "pip install autograd==1.9.1"),
         ("chain_torch_us", "PyTorch CPU", chain_torch, "pip install torch==2.13.0"),
