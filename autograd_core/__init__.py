@@ -4,6 +4,7 @@
 that compute them and share one backpropagation driver (``autograd_core.graph``).
 """
 
+from . import functional
 from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
 from .scalar import Scalar
 from .tensor import Tensor, concat, maximum, stack, where
@@ -21,5 +22,6 @@ __all__ = [
     "is_grad_enabled",
     "backprop",
     "toposort",
+    "functional",
 ]
 __version__ = "0.1.0"

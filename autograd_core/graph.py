@@ -251,6 +251,21 @@ def _hooked_sweep(order: list[Node], create_graph: bool, on_edge: OnEdge | None)
             node._send_grads(create_graph, on_edge)
 
 
+class _Linear:
+    """``create_graph=LINEAR``: record the sweep as a function of the seed only, with every
+    forward value a constant. The recorded gradients are then the linear map seed -> seed^T J
+    and nothing else, which ``functional.jvp`` transposes (a full ``create_graph=True`` would
+    also record, and a second sweep then walk, every dependence on the inputs)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "LINEAR"
+
+
+LINEAR: Any = _Linear()
+
 _T = TypeVar("_T")
 _sweep_lock = threading.Lock()  # the _acc slots are shared: one sweep at a time
 

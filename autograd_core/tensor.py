@@ -23,7 +23,7 @@ import numpy as np
 
 from . import calculus
 from .calculus import RULES, UNARY, kept_shape, unbroadcast
-from .graph import Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
+from .graph import LINEAR, Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
 from .graph import _hooks as _graph_hooks
 
 __all__ = ["Tensor", "RULES", "concat", "stack", "where", "maximum"]
@@ -355,7 +355,10 @@ class Tensor(Node):
         if create_graph:
             if not isinstance(upstream, Tensor):
                 upstream = _const(np.asarray(upstream))
-            args = (self, *parents, *self._params)
+            if create_graph is LINEAR:  # record only what depends on the upstream gradient
+                args = (_const(self.data), *[_const(p.data) for p in parents], *self._params)
+            else:
+                args = (self, *parents, *self._params)
         else:
             if isinstance(upstream, Tensor):
                 upstream = upstream.data
