@@ -363,6 +363,11 @@ def grad(
                     f"grad(): inputs[{i}] does not require grad, so no gradient flows to it; "
                     "pass allow_unused=True to get None for it"
                 )
+    if isinstance(grad_outputs, bool):  # grad(out, x, True) from before grad_outputs existed
+        raise TypeError(
+            "grad(): grad_outputs is a bool; create_graph is the fourth argument, pass it by "
+            "keyword: grad(output, inputs, create_graph=True)"
+        )
     seed = _grad_seed(output, grad_outputs, create_graph)
 
     def read(_: list[Node]) -> list[Any]:

@@ -75,3 +75,9 @@ def test_grad_leaves_dot_grad_alone_and_still_refuses_constant_outputs():
     assert x.grad is None
     with pytest.raises(RuntimeError, match="does not require grad"):
         grad(Tensor(np.ones(2)).sum(), x)
+
+
+def test_a_bool_in_the_old_create_graph_position_is_an_error():
+    x = Tensor(np.array(2.0), requires_grad=True)
+    with pytest.raises(TypeError, match="create_graph is the fourth argument"):
+        grad(x * x, x, True)
