@@ -308,7 +308,9 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
 
     Cost: one forward pass, then one backward pass per output entry, every one of them on
     the same recorded graph (one sweep per row of J; a user's loop of ``grad`` calls would
-    also repeat the forward pass for each row).
+    also repeat the forward pass for each row). When the inputs have fewer entries than
+    the output, J is built by columns instead: the map u -> u^T J is recorded once (one
+    recorded backward pass) and transposed with one sweep per input entry, as ``jvp`` does.
     """
     what = "jacobian"
 
@@ -323,7 +325,8 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
         if isinstance(out, Scalar):
             raise TypeError(f"{what}: f returned a Scalar; it works on functions of Tensors")
         xs = [primed[i] for i in nums]
-        jacs = _rows(out, xs, nested)
+        by_columns = sum(x.data.size for x in xs) + 2 < out.data.size and out.requires_grad
+        jacs = (_columns if by_columns else _rows)(out, xs, nested)
         result = tuple(_out(j, kinds[i], nested) for j, i in zip(jacs, nums))
         return result[0] if single else result
 
@@ -347,6 +350,32 @@ def _rows(out: Tensor, xs: list[Tensor], nested: bool) -> list[Any]:
         with _tracing():
             return [stack(r).reshape(out.shape + x.shape) for r, x in zip(rows, xs)]
     return [np.stack(r).reshape(out.shape + x.shape) for r, x in zip(rows, xs)]
+
+
+def _columns(out: Tensor, xs: list[Tensor], nested: bool) -> list[Any]:
+    """d out/d x for each x, shape ``out.shape + x.shape``: g(u) = u^T J recorded once, then
+    column k of J is d(g_k)/du, one sweep per entry of each x."""
+    m = out.data.size
+    u = Tensor(np.zeros_like(out.data), requires_grad=True)
+    jacs = []
+    for g, x in zip(_vjp(out, xs, u, True if nested else graph.LINEAR), xs):
+        n = x.data.size
+        if not g.requires_grad or n == 0:
+            zeros = np.zeros(out.shape + x.shape, dtype=x.data.dtype)
+            jacs.append(Tensor(zeros) if nested else zeros)
+            continue
+        seed = np.zeros(n, dtype=x.data.dtype)
+        cols = []
+        for k in range(n):
+            seed[k] = 1.0
+            cols.extend(_vjp(g, [u], seed.reshape(x.shape).copy(), nested))
+            seed[k] = 0.0
+        if nested:
+            with _tracing():
+                jacs.append(stack(cols).reshape(n, m).T.reshape(out.shape + x.shape))
+        else:
+            jacs.append(np.stack(cols).reshape(n, m).T.reshape(out.shape + x.shape))
+    return jacs
 
 
 def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:

@@ -251,3 +251,27 @@ def test_errors_name_the_argument():
         AF.grad(lambda x: x.sum())(np.array(["a"]))
     with pytest.raises(TypeError, match="one int"):
         AF.hessian(quadratic, argnums=(0,))
+
+
+def test_tall_jacobians_are_built_by_columns_and_agree_with_rows():
+    """3 inputs, 40 outputs: J by transposing the recorded VJP, one sweep per input entry."""
+    M = RNG.standard_normal((40, 3))
+
+    def tall(x):
+        return (Tensor(M) @ x).sigmoid() * x.sum()
+
+    x = RNG.standard_normal(3)
+    J = AF.jacobian(tall)(x)
+    assert J.shape == (40, 3)
+    np.testing.assert_allclose(J, numerical_jacobian(lambda z: tall(Tensor(z)).data, x),
+                               rtol=1e-6, atol=1e-9)
+    rows = np.stack([AF.grad(lambda z, k=k: tall(z)[k])(x) for k in range(40)])
+    np.testing.assert_allclose(J, rows, rtol=1e-12, atol=1e-15)
+    # nested (recorded columns): d/dx of sum(J) against central differences
+    d = AF.grad(lambda z: AF.jacobian(tall)(z).sum())(x)
+    np.testing.assert_allclose(d, numerical_jacobian(lambda z: AF.jacobian(tall)(z).sum(), x),
+                               rtol=1e-6, atol=1e-8)
+    # several inputs, one of them unused, and a 2-d output
+    Ja, Jb = AF.jacobian(lambda a, b: (Tensor(M) @ a).reshape(8, 5), argnums=(0, 1))(x, x)
+    np.testing.assert_allclose(Ja, M.reshape(8, 5, 3), rtol=1e-14)
+    np.testing.assert_array_equal(Jb, np.zeros((8, 5, 3)))
