@@ -371,7 +371,7 @@ def grad(
     seed = _grad_seed(output, grad_outputs, create_graph)
 
     def read(_: list[Node]) -> list[Any]:
-        return [x._acc if x.requires_grad else None for x in input_list]
+        return [x._acc for x in input_list]  # None: no path (slots are None between sweeps)
 
     with enable_grad() if create_graph else nullcontext():
         results = _sweep(output, seed, create_graph, None, read)
