@@ -7,10 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
 
-from autograd_core import Scalar, Tensor, no_grad
+from autograd_core import Scalar, Tensor, no_grad, stack
 from autograd_core import functional as AF
-from autograd_core.testing import numerical_grad
+from autograd_core.testing import expressions, numerical_grad
 
 RNG = np.random.default_rng(7)
 A = RNG.standard_normal((4, 4))
@@ -275,3 +276,21 @@ def test_tall_jacobians_are_built_by_columns_and_agree_with_rows():
     Ja, Jb = AF.jacobian(lambda a, b: (Tensor(M) @ a).reshape(8, 5), argnums=(0, 1))(x, x)
     np.testing.assert_allclose(Ja, M.reshape(8, 5, 3), rtol=1e-14)
     np.testing.assert_array_equal(Jb, np.zeros((8, 5, 3)))
+
+
+@given(expr=expressions(max_inputs=3, max_steps=6))
+def test_random_expression_dags_hessian_jvp_vjp_agree(expr):
+    """On random DAGs: H is symmetric and is the Jacobian of the gradient by central
+    differences; jvp is J v and vjp is u^T J for the Jacobian of the vector of all values."""
+    x = np.array(expr.inputs)
+    f = lambda t: expr(*(t[i] for i in range(len(x))))  # noqa: E731
+    H = AF.hessian(f)(x)
+    np.testing.assert_allclose(H, H.T, rtol=1e-10, atol=1e-10)
+    num = numerical_jacobian(AF.grad(f), x, eps=1e-5)
+    np.testing.assert_allclose(H, num, rtol=1e-4, atol=1e-5)
+    g = lambda t: stack([f(t), f(t) * t[0], t.sum()])  # noqa: E731
+    J = AF.jacobian(g)(x)
+    v, u = np.linspace(-1, 1, len(x)), np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(AF.jvp(g, (x,), (v,))[1], J @ v, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(AF.vjp(g, x)[1](u)[0], u @ J, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(AF.hvp(f, x, v), H @ v, rtol=1e-10, atol=1e-10)
