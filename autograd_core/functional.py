@@ -407,10 +407,8 @@ def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
     out, _ = _call(f, [X], {}, False, what)
     _one_number(out, what)
     (g,) = _vjp(out, [X], None, True)
-    if g.requires_grad:
-        with _tracing():
-            dot = (g * vv).sum()
-        (hv,) = _vjp(dot, [X], None, nested)
+    if g.requires_grad:  # H v = d(g . v)/dx: v seeds the sweep through g's recorded graph
+        (hv,) = _vjp(g, [X], vv, nested)
     else:
         hv = X._zero_grad_like(nested)
     return _out(hv, kind, nested)

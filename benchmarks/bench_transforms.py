@@ -9,8 +9,9 @@ one torch thread for both; only ratios are targets:
 2. ``AF.jacobian`` of ``tanh(W x)``, 100 -> 100, against
    ``torch.autograd.functional.jacobian``. Target: ours / torch <= 1.0.
 3. ``AF.hvp`` of the same function against double backward in torch. Target <= 1.0.
-4. ``AF.jvp`` of ``tanh(W x)`` against one forward+backward of ours (the issue's budget:
-   <= ~3x), and ``AF.jacobian`` against a user's loop of ``AF.grad`` calls, one per row.
+4. ``AF.jvp`` of ``tanh(W x)`` and of 5 residual such layers against one forward+backward
+   of ours (the issue's budget: <= ~3x), and ``AF.jacobian`` against a user's loop of
+   ``AF.grad`` calls, one per row.
 """
 
 from __future__ import annotations
@@ -106,24 +107,34 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     print("4. jvp of tanh(W x) vs one forward+backward; jacobian vs a loop of grad calls")
 
-    def forward_backward():
-        z = Tensor(x, requires_grad=True)
-        layer(z).backward(v)
-        return z.grad
-
     def jvp():
         return AF.jvp(layer, (x,), (v,))[1]
 
     def grad_loop():
         return np.stack([AF.grad(lambda z, k=k: layer(z)[k])(x) for k in range(N)])
 
+    def deep(z):  # 5 residual tanh layers: 20 ops, where per-call overheads matter less
+        for _ in range(5):
+            z = layer(z) * 0.5 + z
+        return z
+
     jac = AF.jacobian(layer)(x)
     np.testing.assert_allclose(jvp(), jac @ v, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(grad_loop(), jac, rtol=1e-12, atol=1e-14)
-    t_fb, t_jvp = _median_times([forward_backward, jvp], reps * 5)
-    results["jvp_over_fwd_bwd"] = t_jvp / t_fb
-    print(f"   forward+backward: {t_fb * 1e6:8.1f} us, jvp: {t_jvp * 1e6:8.1f} us, "
-          f"ratio {t_jvp / t_fb:.2f}  (target <= ~3)")
+    for name, fn in (("tanh(W x)", layer), ("5 residual tanh(W x) layers", deep)):
+
+        def forward_backward(fn=fn):
+            z = Tensor(x, requires_grad=True)
+            fn(z).backward(v)
+            return z.grad
+
+        def jvp(fn=fn):
+            return AF.jvp(fn, (x,), (v,))[1]
+
+        t_fb, t_jvp = _median_times([forward_backward, jvp], reps * 5)
+        results[f"jvp_over_fwd_bwd_{'deep' if fn is deep else 'layer'}"] = t_jvp / t_fb
+        print(f"   {name}: forward+backward {t_fb * 1e6:7.1f} us, jvp {t_jvp * 1e6:7.1f} us, "
+              f"ratio {t_jvp / t_fb:.2f}  (target <= ~3)")
     t_jac, t_loop = _median_times([lambda: AF.jacobian(layer)(x), grad_loop], reps)
     results["jacobian_over_grad_loop"] = t_jac / t_loop
     print(f"   jacobian: {t_jac * 1e3:8.3f} ms, loop of {N} grad calls: {t_loop * 1e3:8.3f} ms, "
