@@ -74,4 +74,5 @@ def test_bench_transforms_quick_checks_results_and_reports_ratios() -> None:
     assert out.splitlines()[0] in ("BLAS threads: 1", NO_THREADPOOLCTL)
     assert "hessian of sum(tanh(W x)^2), x in R^100" in out
     assert "ratio ours / torch = " in out or "PyTorch: not installed" in out
-    assert "jvp:" in out and "loop of 100 grad calls" in out
+    assert "5 residual tanh(W x) layers: forward+backward" in out
+    assert "loop of 100 grad calls" in out
