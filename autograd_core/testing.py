@@ -10,7 +10,9 @@ Use these in your own tests::
 ``check_grad`` raises an ``AssertionError`` naming the input (and entry) where the analytic
 gradient from ``backward`` and the numerical one disagree. It works for Scalars and Tensors;
 Tensor inputs must be float64, because central differences in float32 are too coarse to
-check anything.
+check anything. ``order=2`` checks second derivatives (the gradient of the gradient), and
+``mode="directional"`` checks along random directions, two evaluations of f each, for
+inputs too large to perturb entry by entry.
 
 For property tests with hypothesis (a dev dependency, imported only when you call them):
 ``scalars()`` draws input values, ``expressions()`` draws random expression DAGs with shared
