@@ -4,7 +4,7 @@
 that compute them and share one backpropagation driver (``autograd_core.graph``).
 """
 
-from . import numpy_api
+from . import functional, numpy_api
 from .anomaly import detect_anomaly, is_anomaly_enabled
 from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
 from .reductions import (  # numpy's names: sum, min, max, all, any shadow builtins, as numpy's
@@ -137,6 +137,7 @@ __all__ = [
     "argmax", "argmin", "cumsum", "cumprod", "average", "all", "any",
     "isnan", "isinf", "isfinite", "isclose",
     "detect_anomaly", "is_anomaly_enabled", "numpy_api",
+    "functional",
 ]
 
 from . import linalg  # noqa: E402 (numpy.linalg's mirror, after the names it builds on)

@@ -92,7 +92,7 @@ class Node:
                         passed to its rules after the inputs
     ==================  =====================================================================
 
-    The protocol between a node and the backprop driver is five hooks; everything else is
+    The protocol between a node and the backprop driver is six hooks; everything else is
     shared:
 
     ==========================  ==================  =============================================
@@ -104,8 +104,11 @@ class Node:
                                                     ``parent._acc += rule(self._acc, ...)``
     ``_seed(grad, cg)``         ``backward``,       d(self)/d(self): ``grad`` checked, or ones
                                 ``grad``
-    ``_zero_grad_like(cg)``     ``grad``            the gradient of an output that does not
+    ``_zero_grad_like(cg)``     ``functional``      the gradient of an output that does not
                                                     depend on this node
+    ``_apply_hooks(fs, g, cg)`` the sweep           only for a node with gradient hooks
+                                                    (``Tensor.register_hook``): ``g`` as
+                                                    the hooks ``fs`` leave it
     ``_accumulate_grads(ns)``   ``backward``        add a finished sweep's ``_acc`` into
                                                     ``.grad`` of the nodes ``ns``
     ==========================  ==================  =============================================
@@ -241,6 +244,40 @@ def toposort(root: Node, include_constants: bool = False) -> list[Node]:
     return order
 
 
+# Gradient hooks (``Tensor.register_hook``): id(node) -> (a weak reference to the node, its
+# hooks in registration order). The weak reference's callback drops the entry when the node
+# dies, so a hook never keeps a graph alive, an id is never mistaken for a later node's, and
+# a sweep with no live hook pays one truth test of this dict (the plain loop stays as it was).
+_hooks: dict[int, tuple[Any, list[Callable[[Any], Any]]]] = {}
+
+
+def _hooked_sweep(order: list[Node], create_graph: bool, on_edge: OnEdge | None) -> None:
+    """The sweep loop when some node has hooks: a node's hooks see its gradient once it is
+    complete (all its consumers have been visited), before it flows on to its parents."""
+    hooks = _hooks
+    for node in reversed(order):
+        if node._acc is not None:
+            entry = hooks.get(id(node))
+            if entry is not None:
+                node._acc = node._apply_hooks(tuple(entry[1]), node._acc, create_graph)
+            node._send_grads(create_graph, on_edge)
+
+
+class _Linear:
+    """``create_graph=LINEAR``: record the sweep as a function of the seed only, with every
+    forward value a constant. The recorded gradients are then the linear map seed -> seed^T J
+    and nothing else, which ``functional.jvp`` transposes (a full ``create_graph=True`` would
+    also record, and a second sweep then walk, every dependence on the inputs)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "LINEAR"
+
+
+LINEAR: Any = _Linear()
+
 _T = TypeVar("_T")
 _sweep_lock = threading.Lock()  # the _acc slots are shared: one sweep at a time
 
@@ -269,9 +306,12 @@ def _sweep(
         _thread_state.sweeping = True
         try:
             root._acc = seed
-            for node in reversed(order):
-                if node._acc is not None:
-                    node._send_grads(create_graph, on_edge)
+            if _hooks:
+                _hooked_sweep(order, create_graph, on_edge)
+            else:
+                for node in reversed(order):
+                    if node._acc is not None:
+                        node._send_grads(create_graph, on_edge)
             return read(order)
         finally:
             for node in order:
@@ -314,14 +354,26 @@ def backprop(
 
 
 def grad(
-    output: Node, inputs: Node | Sequence[Node], create_graph: bool = False
+    output: Node,
+    inputs: Node | Sequence[Node],
+    grad_outputs: Any = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
 ) -> Any:
     """d(output)/d(input) for each input, without touching any ``.grad``.
 
-    ``output`` must be a Scalar or a one-element Tensor. Returns a list in the order of
-    ``inputs`` (or a single gradient if a single node was passed). With ``create_graph=True``
-    the gradients are Scalars/Tensors carrying their own graph, so ``grad`` can be applied to
-    them again for second and higher derivatives (Hessian-vector products, ...).
+    ``grad_outputs`` is the upstream gradient d(loss)/d(output), of the output's shape; it
+    may be left out only when the output holds one number (it is then 1), so for a
+    many-element output ``grad`` computes the vector-Jacobian product ``grad_outputs^T J``.
+    Returns a list in the order of ``inputs`` (or a single gradient if a single node was
+    passed). With ``create_graph=True`` the gradients are Scalars/Tensors carrying their own
+    graph, so ``grad`` can be applied to them again for second and higher derivatives
+    (Hessian-vector products, ...); ``grad_outputs`` may then be a Tensor requiring grad, and
+    the result is differentiable with respect to it too.
+
+    An input that does not require grad, or that the output does not depend on, is an error
+    (usually a bug: a detached parameter, a forgotten input); with ``allow_unused=True`` its
+    gradient is ``None`` instead.
     """
     single = isinstance(inputs, Node)
     input_list: list[Node] = [inputs] if single else list(inputs)  # type: ignore[list-item]
@@ -332,9 +384,55 @@ def grad(
         raise TypeError(f"grad(): output is {type(output).__name__}, not a Scalar or Tensor")
     if not output.requires_grad:
         raise RuntimeError("grad(): the output does not require grad (no input reaches it)")
+    if not allow_unused:
+        for i, x in enumerate(input_list):
+            if not x.requires_grad:
+                raise ValueError(
+                    f"grad(): inputs[{i}] does not require grad, so no gradient flows to it; "
+                    "pass allow_unused=True to get None for it"
+                )
+    if isinstance(grad_outputs, bool):  # grad(out, x, True) from before grad_outputs existed
+        raise TypeError(
+            "grad(): grad_outputs is a bool; create_graph is the fourth argument, pass it by "
+            "keyword: grad(output, inputs, create_graph=True)"
+        )
+    seed = _grad_seed(output, grad_outputs, create_graph)
+
     def read(_: list[Node]) -> list[Any]:
-        return [x._zero_grad_like(create_graph) if x._acc is None else x._acc for x in input_list]
+        return [x._acc for x in input_list]  # None: no path (slots are None between sweeps)
 
     with enable_grad() if create_graph else nullcontext():
-        results = _sweep(output, output._seed(None, create_graph), create_graph, None, read)
+        results = _sweep(output, seed, create_graph, None, read)
+    if not allow_unused:
+        for i, g in enumerate(results):
+            if g is None:
+                raise ValueError(
+                    f"grad(): the output does not depend on inputs[{i}] (no path of ops "
+                    "leads from it to the output); pass allow_unused=True to get None for it"
+                )
     return results[0] if single else results
+
+
+def _grad_seed(output: Node, grad_outputs: Any, create_graph: bool) -> Any:
+    """d(output)/d(output) for ``grad``: ``grad_outputs`` checked (a recorded Tensor stays
+    recorded under create_graph), or 1 for a one-element output."""
+    shape = getattr(output.data, "shape", ())
+    if grad_outputs is None:
+        if getattr(output.data, "size", 1) != 1:
+            raise ValueError(
+                f"grad(): the output has shape {shape}, not one element; pass "
+                f"grad_outputs (the upstream gradient, of shape {shape}) or reduce the "
+                "output first (e.g. .sum())"
+            )
+        return output._seed(None, create_graph)
+    if isinstance(grad_outputs, Node):
+        if create_graph and grad_outputs.requires_grad:
+            g_shape = getattr(grad_outputs.data, "shape", ())
+            if g_shape != shape:
+                raise ValueError(
+                    f"grad(): grad_outputs has shape {g_shape} but the output has shape "
+                    f"{shape}; they must be equal"
+                )
+            return grad_outputs
+        grad_outputs = grad_outputs.data
+    return output._seed(grad_outputs, create_graph)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import operator
 import sys
+import weakref
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any
@@ -23,7 +24,16 @@ import numpy as np
 
 from . import anomaly, calculus
 from .calculus import RULES, UNARY, kept_shape, unbroadcast
-from .graph import ANOMALY_MARKER, Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
+from .graph import (
+    ANOMALY_MARKER,
+    LINEAR,
+    Node,
+    OnEdge,
+    _deposit,
+    _no_grad_threads,
+    is_grad_enabled,
+)
+from .graph import _hooks as _graph_hooks
 
 __all__ = [
     "Tensor", "RULES", "concat", "stack", "where", "maximum",
@@ -266,6 +276,26 @@ def _index_key(index: Any) -> tuple[Any, bool]:
     return (tuple(clean) if isinstance(index, tuple) else clean[0]), repeats
 
 
+class RemovableHandle:
+    """What ``Tensor.register_hook`` returns: ``remove()`` unregisters the hook. Holds the
+    hook list, not the Tensor, so keeping a handle does not keep a graph alive."""
+
+    __slots__ = ("_key", "_hooks", "_fn")
+
+    def __init__(self, key: int, hooks: list[Callable[[Any], Any]], fn: Callable[[Any], Any]):
+        self._key, self._hooks, self._fn = key, hooks, fn
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        hooks = self._hooks
+        if self._fn in hooks:
+            hooks.remove(self._fn)
+        # drop the node's entry once empty, so sweeps go back to the plain loop
+        entry = _graph_hooks.get(self._key)
+        if not hooks and entry is not None and entry[1] is hooks:
+            del _graph_hooks[self._key]
+
+
 class Tensor(Node):
     """A numpy array that remembers how it was computed, for reverse-mode autodiff.
 
@@ -279,7 +309,9 @@ class Tensor(Node):
     ``.grad`` of every Tensor that ``t`` depends on; gradients accumulate across calls.
     """
 
-    __slots__ = ("_parents", "_origin")
+    # __weakref__: gradient hooks find their node through a weak reference (graph._hooks), so
+    # they never keep a graph alive; 8 bytes per Tensor, nothing to set in _result.
+    __slots__ = ("_parents", "_origin", "__weakref__")
     data: np.ndarray
     grad: np.ndarray | None
     _parents: tuple[Tensor, ...]
@@ -494,7 +526,10 @@ class Tensor(Node):
         if create_graph:
             if not isinstance(upstream, Tensor):
                 upstream = _const(np.asarray(upstream))
-            args = (self, *parents, *self._params)
+            if create_graph is LINEAR:  # record only what depends on the upstream gradient
+                args = (_const(self.data), *[_const(p.data) for p in parents], *self._params)
+            else:
+                args = (self, *parents, *self._params)
         else:
             if isinstance(upstream, Tensor):
                 upstream = upstream.data
@@ -565,6 +600,65 @@ class Tensor(Node):
                     g = g.copy()
             stored.add(id(g))
             node.grad = g
+
+    # --- hooks and retained gradients ----------------------------------------------------
+    def register_hook(self, fn: Callable[[Any], Any]) -> RemovableHandle:
+        """Call ``fn(grad)`` whenever a backward sweep (``backward()`` or ``grad()``) has
+        completed the gradient d(root)/d(self), before it flows on to this Tensor's parents
+        (or into ``.grad`` of a leaf). ``grad`` is an ndarray, or a Tensor under
+        ``create_graph=True``. If ``fn`` returns something other than None, that array (of
+        this Tensor's shape) replaces the gradient from there on: for clipping, logging,
+        debugging. Hooks run in the order they were registered; returns a handle whose
+        ``remove()`` unregisters ``fn``.
+
+        The registry holds this Tensor only weakly: a hook never keeps a graph alive, and
+        its entry disappears with the Tensor. A sweep costs nothing extra while no hook is
+        registered on a live Tensor.
+        """
+        if not callable(fn):
+            raise TypeError(f"register_hook: fn must be callable, got {type(fn).__name__}")
+        if not self.requires_grad:
+            raise RuntimeError(
+                "register_hook on a Tensor that does not require grad: no gradient will "
+                "ever reach it"
+            )
+        key = id(self)
+        entry = _graph_hooks.get(key)
+        if entry is None:
+            entry = (weakref.ref(self, lambda _, key=key: _graph_hooks.pop(key, None)), [])
+            _graph_hooks[key] = entry
+        entry[1].append(fn)
+        return RemovableHandle(key, entry[1], fn)
+
+    def retain_grad(self) -> Tensor:
+        """Keep this intermediate's ``.grad`` after ``backward()`` (as PyTorch's). This engine
+        already stores the gradient of every node a sweep reaches, intermediates included
+        (as micrograd does), so this only checks that a gradient can reach this Tensor;
+        returns self."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "retain_grad on a Tensor that does not require grad: it was computed from "
+                "constants only, or inside no_grad()"
+            )
+        return self
+
+    def _apply_hooks(self, hooks: tuple[Callable[[Any], Any], ...], g: Any, cg: bool) -> Any:
+        """The gradient after ``hooks`` saw it (each may replace it); checked like a seed."""
+        for fn in hooks:
+            replaced = fn(g)
+            if replaced is None:
+                continue
+            shape = np.shape(_value(replaced))
+            if shape != self.shape:
+                raise ValueError(
+                    f"gradient hook {getattr(fn, '__name__', fn)!r} returned shape {shape}, "
+                    f"but the Tensor has shape {self.shape}; they must be equal"
+                )
+            if cg:
+                g = replaced if isinstance(replaced, Tensor) else self._seed(replaced, True)
+            else:
+                g = self._seed(_value(replaced), False)
+        return g
 
     # --- arithmetic ----------------------------------------------------------------------
     __add__, __radd__ = _operators("add", operator.add)

@@ -10,7 +10,9 @@ Use these in your own tests::
 ``check_grad`` raises an ``AssertionError`` naming the input (and entry) where the analytic
 gradient from ``backward`` and the numerical one disagree. It works for Scalars and Tensors;
 Tensor inputs must be float64, because central differences in float32 are too coarse to
-check anything.
+check anything. ``order=2`` checks second derivatives (the gradient of the gradient), and
+``mode="directional"`` checks along random directions, two evaluations of f each, for
+inputs too large to perturb entry by entry.
 
 For property tests with hypothesis (the ``testing`` extra, ``pip install
 'autograd-core[testing]'``, imported only when you call them):
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, grad, no_grad
+from .graph import Node, enable_grad, grad, no_grad
 
 __all__ = [
     "numerical_grad",
@@ -104,33 +106,46 @@ def check_grad(
     atol: float = 1e-7,
     eps: float = 1e-6,
     seed: int = 0,
+    order: int = 1,
+    mode: str = "full",
+    directions: int = 4,
 ) -> None:
     """Assert that backprop through ``f(*inputs)`` matches central differences.
 
-    If ``f`` returns more than one number, both gradients are taken of ``sum(f(x) * w)``
-    for fixed random weights ``w`` (seeded), which checks every output entry and catches
-    transposed or permuted gradients that a plain sum would hide. Entries must satisfy
-    ``|analytic - numerical| <= atol + rtol * |numerical|``; otherwise an AssertionError
-    names the input, the worst entry, and both values.
+    If ``f`` returns more than one number, both gradients are taken of ``v . f(x)`` for
+    fixed random weights ``v`` (seeded), which checks every output entry and catches
+    transposed or permuted gradients that a plain sum would hide.
+
+    ``order=2`` checks the gradient of the gradient (as HIPS autograd's ``check_grads(order=2)``
+    and PyTorch's ``gradgradcheck``): the first derivatives ``g_i = d(v . f)/dx_i`` are
+    computed with ``create_graph=True``, and ``w . g`` (fixed random weights ``w``) is checked
+    like a first-order function, so every rule is differentiated again. ``f`` is then run
+    with gradients enabled, and may itself call ``grad``.
+
+    ``mode="full"`` perturbs every input entry (two evaluations of f per entry).
+    ``mode="directional"`` compares ``v^T J u`` along ``directions`` random directions ``u``
+    (all inputs nudged at once) with ``(v . f(x + eps u) - v . f(x - eps u)) / (2 eps)``: one
+    pair of evaluations per direction, for inputs too large to perturb entry by entry.
+
+    Values must satisfy ``|analytic - numerical| <= atol + rtol * |numerical|``; otherwise an
+    AssertionError names the input (and worst entry) or the direction, and both values.
     """
+    if order not in (1, 2):
+        raise ValueError(f"check_grad: order must be 1 or 2, got {order!r}")
+    if mode not in ("full", "directional"):
+        raise ValueError(f"check_grad: mode must be 'full' or 'directional', got {mode!r}")
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         _perturbable(x, i)
-    with no_grad():
-        probe = f(*inputs)
-    probe_data = probe.data if isinstance(probe, Node) else probe
-    if np.size(probe_data) == 1:
-        objective = f
+    rng = np.random.default_rng(seed)
+    if order == 2:
+        objective = _first_derivatives(_projected(_with_grad(f), inputs, rng), inputs, rng)
     else:
-        w = np.random.default_rng(seed).standard_normal(np.shape(probe_data))
-
-        def objective(*xs: Node) -> Any:
-            return (f(*xs) * w).sum()
-
-    out = objective(*inputs)
-    if not isinstance(out, Node) or not out.requires_grad:
-        raise AssertionError("check_grad: f's output does not depend on any input")
-    analytic = grad(out, inputs)
+        objective = _projected(f, inputs, rng)
+    analytic = _analytic_grad(objective, inputs, constant_ok=order == 2)
+    if mode == "directional":
+        _check_directions(objective, inputs, analytic, rng, directions, rtol, atol, eps)
+        return
     numerical = numerical_grad(objective, inputs, eps=eps)
     for i, (a, n) in enumerate(zip(analytic, numerical)):
         a_arr, n_arr = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
@@ -145,9 +160,119 @@ def check_grad(
             name = getattr(inputs[i], "name", None)
             label = f"input {i}" + (f" ({name})" if name else "")
             raise AssertionError(
-                f"{label}{where}: analytic gradient {a_arr.reshape(-1)[k]!r} != numerical "
-                f"{n_arr.reshape(-1)[k]!r} (rtol={rtol}, atol={atol})"
+                f"{label}{where}: analytic {_ORDER_NAMES[order]} {a_arr.reshape(-1)[k]!r} != "
+                f"numerical {n_arr.reshape(-1)[k]!r} (rtol={rtol}, atol={atol})"
             )
+
+
+_ORDER_NAMES = {1: "gradient", 2: "second derivative (w . d(grad)/dx)"}
+
+
+def _with_grad(f: Callable[..., Any]) -> Callable[..., Any]:
+    """f with recording on, even inside the numerical passes' no_grad()."""
+
+    def recorded(*xs: Node) -> Any:
+        with enable_grad():
+            return f(*xs)
+
+    return recorded
+
+
+def _projected(f: Callable[..., Any], inputs: list[Node], rng: np.random.Generator) -> Any:
+    """f itself if it returns one number, else ``x -> sum(f(x) * v)`` for random weights v."""
+    with no_grad():
+        probe = f(*inputs)
+    probe_data = probe.data if isinstance(probe, Node) else probe
+    if np.size(probe_data) == 1:
+        return f
+    v = rng.standard_normal(np.shape(probe_data))
+
+    def objective(*xs: Node) -> Any:
+        return (f(*xs) * v).sum()
+
+    return objective
+
+
+def _first_derivatives(
+    objective: Callable[..., Any], inputs: list[Node], rng: np.random.Generator
+) -> Callable[..., Any]:
+    """``x -> sum_i w_i . d objective/d x_i`` for fixed random weights ``w_i``, recorded
+    (create_graph) so that it can be differentiated again."""
+    weights = [rng.standard_normal(np.shape(x.data)) for x in inputs]
+
+    def first(*xs: Node) -> Any:
+        with enable_grad():
+            out = objective(*xs)
+            if not isinstance(out, Node) or not out.requires_grad:
+                raise AssertionError("check_grad: f's output does not depend on any input")
+            gs = grad(out, list(xs), create_graph=True, allow_unused=True)
+        total: Any = 0.0
+        for g, w in zip(gs, weights):
+            if g is not None:
+                term = g * w
+                total = total + (term.sum() if isinstance(term.data, np.ndarray) else term)
+        return total
+
+    return first
+
+
+def _zeros_like(x: Node) -> Any:
+    return np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
+
+
+def _analytic_grad(
+    objective: Callable[..., Any], inputs: list[Node], constant_ok: bool
+) -> list[Any]:
+    """Backprop's gradient of the one-number objective; zeros for an input it does not use.
+    (A constant objective is zeros too when ``constant_ok``: the first derivatives of a
+    linear f.)"""
+    out = objective(*inputs)
+    if not isinstance(out, Node) or not out.requires_grad:
+        if constant_ok:
+            return [_zeros_like(x) for x in inputs]
+        raise AssertionError("check_grad: f's output does not depend on any input")
+    gs = grad(out, inputs, allow_unused=True)
+    return [_zeros_like(x) if g is None else g for g, x in zip(gs, inputs)]
+
+
+def _check_directions(
+    objective: Callable[..., Any],
+    inputs: list[Node],
+    analytic: list[Any],
+    rng: np.random.Generator,
+    directions: int,
+    rtol: float,
+    atol: float,
+    eps: float,
+) -> None:
+    """For random u: (objective(x + eps u) - objective(x - eps u)) / (2 eps) ~ grad . u."""
+    originals = [np.array(x.data, dtype=np.float64, copy=True) for x in inputs]
+
+    def evaluate_at(us: list[Any], t: float) -> float:
+        for x, orig, u in zip(inputs, originals, us):
+            if isinstance(x.data, np.ndarray):
+                x.data[...] = orig + t * u
+            else:
+                x.data = float(orig + t * u)
+        return _as_float(objective(*inputs))
+
+    with no_grad():
+        try:
+            for k in range(directions):
+                us = [rng.standard_normal(np.shape(orig)) for orig in originals]
+                numerical = (evaluate_at(us, eps) - evaluate_at(us, -eps)) / (2 * eps)
+                expected = float(sum(np.sum(np.asarray(a) * u) for a, u in zip(analytic, us)))
+                if not abs(expected - numerical) <= atol + rtol * abs(numerical):
+                    raise AssertionError(
+                        f"direction {k}: analytic directional derivative {expected!r} != "
+                        f"numerical {numerical!r} (rtol={rtol}, atol={atol})"
+                    )
+        finally:
+            for x, orig in zip(inputs, originals):
+                if isinstance(x.data, np.ndarray):
+                    x.data[...] = orig
+                else:
+                    x.data = float(orig)
 
 
 # --- hypothesis strategies -------------------------------------------------------------------

@@ -61,3 +61,18 @@ def test_bench_nn_speed_on_a_tiny_fashion_mnist(tmp_path: Path, threads: str) ->
     else:
         assert first in ("BLAS threads: 1", NO_THREADPOOLCTL)
     assert "784-128-10: nn " in out and "784-10: nn " in out
+
+
+@pytest.mark.slow
+def test_bench_transforms_quick_checks_results_and_reports_ratios() -> None:
+    """It asserts that ours and torch's Hessian, Jacobian and HVP agree before timing them;
+    without torch it times ours alone and says so."""
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_transforms.py"), "--quick"],
+        check=True, capture_output=True, text=True, timeout=300,
+    ).stdout
+    assert out.splitlines()[0] in ("BLAS threads: 1", NO_THREADPOOLCTL)
+    assert "hessian of sum(tanh(W x)^2), x in R^100" in out
+    assert "ratio ours / torch = " in out or "PyTorch: not installed" in out
+    assert "5 residual tanh(W x) layers: forward+backward" in out
+    assert "loop of 100 grad calls" in out
