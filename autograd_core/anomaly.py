@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 from contextlib import ContextDecorator
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,7 @@ class detect_anomaly(ContextDecorator):  # noqa: N801 - a function-like name, as
 
 def user_frame() -> tuple[str, int, str]:
     """(file, line, source) of the innermost frame outside this package: the user's line."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:  # pragma: no cover - only library frames on the stack

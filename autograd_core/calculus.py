@@ -67,7 +67,7 @@ try:  # numpy >= 2: the context variable np.errstate sets, reached directly
 
     _IGNORE_ALL = _make_extobj(all="ignore")
 except ImportError:  # pragma: no cover - older numpy: the public, slower context manager
-    _errstate = None
+    _errstate = None  # type: ignore[misc, assignment]
 
 
 def quiet(kernel: Callable[..., Any]) -> Callable[..., Any]:

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -63,7 +63,7 @@ def _tracing() -> Iterator[None]:
 _FLOAT, _ARRAY, _TENSOR, _SCALAR, _NODE = "float", "array", "tensor", "scalar", "node"
 
 
-def _prime(x: Any, what: str, scalars: bool) -> tuple[Node, str]:
+def _prime(x: Any, what: str, scalars: bool) -> tuple[Any, str]:
     """The leaf a transform differentiates with respect to, and the kind of ``x``."""
     if isinstance(x, Node):
         if isinstance(x, Scalar) and not scalars:
@@ -73,7 +73,10 @@ def _prime(x: Any, what: str, scalars: bool) -> tuple[Node, str]:
             )
         if x.requires_grad:
             # a fresh node: d/d(this argument) only, not through x's other uses
-            return (x + 0.0 if isinstance(x, Scalar) else x.reshape(x.shape)), _NODE
+            if isinstance(x, Scalar):
+                return x + 0.0, _NODE
+            t = cast(Tensor, x)
+            return t.reshape(t.shape), _NODE
         if isinstance(x, Scalar):
             return Scalar(x.data), _SCALAR
         return Tensor(x.data, requires_grad=True), _TENSOR

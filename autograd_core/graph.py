@@ -259,7 +259,9 @@ def _hooked_sweep(order: list[Node], create_graph: bool, on_edge: OnEdge | None)
         if node._acc is not None:
             entry = hooks.get(id(node))
             if entry is not None:
-                node._acc = node._apply_hooks(tuple(entry[1]), node._acc, create_graph)
+                node._acc = node._apply_hooks(  # type: ignore[attr-defined]
+                    tuple(entry[1]), node._acc, create_graph
+                )
             node._send_grads(create_graph, on_edge)
 
 
@@ -376,7 +378,7 @@ def grad(
     gradient is ``None`` instead.
     """
     single = isinstance(inputs, Node)
-    input_list: list[Node] = [inputs] if single else list(inputs)  # type: ignore[list-item]
+    input_list: list[Node] = [inputs] if isinstance(inputs, Node) else list(inputs)
     for i, x in enumerate(input_list):
         if not isinstance(x, Node):
             raise TypeError(f"grad(): inputs[{i}] is {type(x).__name__}, not a Scalar or Tensor")

@@ -197,9 +197,9 @@ def supported() -> list[tuple[str, str, str]]:
     linalg = getattr(_package(), "linalg", None)
     for name in getattr(linalg, "__all__", ()):
         obj = getattr(np.linalg, name, None)
-        if obj is not None and resolve_function(obj) is not None:
-            rows["linalg." + name] = (f"np.linalg.{name}", "function",
-                                      _describe(resolve_function(obj)))
+        target = resolve_function(obj) if obj is not None else None
+        if target is not None:
+            rows["linalg." + name] = (f"np.linalg.{name}", "function", _describe(target))
     return [rows[k] for k in sorted(rows)]
 
 

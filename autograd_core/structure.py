@@ -251,7 +251,7 @@ def pad(
         if empty:
             raise ValueError(f"pad: mode {mode!r} cannot pad the empty axis {empty[0]} of a "
                              f"Tensor of shape {x.shape}")
-        value = np.pad(x.data, widths, mode=mode)
+        value = np.pad(x.data, widths, mode=mode)  # type: ignore[call-overload]
     return _result(value, "pad", (x,), (widths, mode))
 
 
@@ -394,14 +394,14 @@ def _triangle(m: Any, keep: np.ndarray, op: str) -> Tensor:
 
 def tril(m: Any, k: int = 0) -> Tensor:
     """``m`` with the entries above the k-th diagonal of its last two axes set to 0."""
-    shape = np.shape(m)[-2:] or (0, 0)
-    return _triangle(m, np.tri(*shape, k=k, dtype=bool), "tril")
+    rows, cols = np.shape(m)[-2:] or (0, 0)
+    return _triangle(m, np.tri(rows, cols, k=k, dtype=bool), "tril")
 
 
 def triu(m: Any, k: int = 0) -> Tensor:
     """``m`` with the entries below the k-th diagonal of its last two axes set to 0."""
-    shape = np.shape(m)[-2:] or (0, 0)
-    return _triangle(m, ~np.tri(*shape, k=k - 1, dtype=bool), "triu")
+    rows, cols = np.shape(m)[-2:] or (0, 0)
+    return _triangle(m, ~np.tri(rows, cols, k=k - 1, dtype=bool), "triu")
 
 
 # --- gather and scatter -------------------------------------------------------------------------

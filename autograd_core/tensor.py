@@ -625,7 +625,10 @@ class Tensor(Node):
         key = id(self)
         entry = _graph_hooks.get(key)
         if entry is None:
-            entry = (weakref.ref(self, lambda _, key=key: _graph_hooks.pop(key, None)), [])
+            def forget(_: Any, key: int = key) -> None:
+                _graph_hooks.pop(key, None)
+
+            entry = (weakref.ref(self, forget), [])
             _graph_hooks[key] = entry
         entry[1].append(fn)
         return RemovableHandle(key, entry[1], fn)
@@ -1219,7 +1222,7 @@ class Tensor(Node):
     # --- shape and movement ----------------------------------------------------------------
     # Each is a reshape, a transpose, an indexing or one of calculus.SHAPES's rules, so the
     # gradient is the inverse rearrangement (see those rules).
-    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         """The tensor without the given size-1 axes (all of them by default): a reshape."""
         shape = self.data.shape
         if axis is None:
@@ -1233,7 +1236,7 @@ class Tensor(Node):
                     )
         return self.reshape(tuple(s for i, s in enumerate(shape) if i not in axes))
 
-    def expand_dims(self, axis: int | tuple[int, ...]) -> Tensor:
+    def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
         """The tensor with new size-1 axes at the positions ``axis`` of the result."""
         n = 1 if isinstance(axis, (int, np.integer)) else len(tuple(axis))
         axes = _normalize_axes(axis, self.data.ndim + n, "expand_dims")
@@ -1347,14 +1350,14 @@ class Tensor(Node):
         out = self.reshape(split).broadcast_to(tiled)
         return out.reshape(tuple(r * s for r, s in zip(reps, shape)))
 
-    def flip(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
+    def flip(self, axis: int | Sequence[int] | None = None) -> Tensor:
         """The entries in reverse order along ``axis`` (all axes by default)."""
         axes = _normalize_axes(axis, self.data.ndim, "flip")
         key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))
         return _gather(self, key, False)
 
     def roll(
-        self, shift: int | Sequence[int], axis: int | tuple[int, ...] | None = None
+        self, shift: int | Sequence[int], axis: int | Sequence[int] | None = None
     ) -> Tensor:
         """The entries shifted cyclically by ``shift`` along ``axis`` (of the flattened tensor
         by default), as ``np.roll``; dx = g rolled back by -shift."""

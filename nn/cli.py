@@ -22,7 +22,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -206,6 +206,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     else:
         model = LogisticRegression(n_features, n_out, dtype=dtype)
 
+    loss_fn: Callable[[Tensor, np.ndarray], Tensor]
     if binary:
 
         def loss_fn(out: Tensor, y: np.ndarray) -> Tensor:

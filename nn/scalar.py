@@ -116,9 +116,10 @@ class MLP(_Base):
         ]
 
     def __call__(self, x: Sequence[Any]) -> list[Scalar]:
+        out = list(x)
         for layer in self.layers:
-            x = layer(x)
-        return x
+            out = layer(out)
+        return out
 
     def parameters(self) -> list[Scalar]:
         return [p for layer in self.layers for p in layer.parameters()]
