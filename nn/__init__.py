@@ -12,13 +12,31 @@ on the autograd_core engines.
 From the shell: ``python -m nn --help`` (``nn.cli``; ``python -m nn.train`` takes the same flags).
 """
 
-from . import data, datasets, functional, optim, scalar, train
+from . import data, datasets, functional, init, optim, scalar, train
 from .data import DataLoader
+from .layers import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    LayerNorm,
+    LogSoftmax,
+    MaxPool2d,
+    Softmax,
+)
 from .module import (
     MLP,
     Linear,
     LogisticRegression,
     Module,
+    ModuleDict,
+    ModuleList,
     Parameter,
     ReLU,
     Sequential,
@@ -50,4 +68,21 @@ __all__ = [
     "optim",
     "scalar",
     "train",
+    "init",
+    "ModuleList",
+    "ModuleDict",
+    "Conv2d",
+    "Conv1d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "Flatten",
+    "Dropout",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    "Embedding",
+    "Softmax",
+    "LogSoftmax",
+    "Identity",
 ]
