@@ -180,9 +180,8 @@ def max_pool2d(
     op = "max_pool2d"
     x = _as_tensor(x)
     kernel, strides, pads = _pool_args(op, x, kernel_size, stride, padding)
-    value, index = calculus.max_pool2d(x.data, kernel, strides, pads)
-    repeats = strides[0] < kernel[0] or strides[1] < kernel[1]
-    return _result(value, "max_pool2d", (x,), (index, repeats))
+    value, arg = calculus.max_pool2d(x.data, kernel, strides, pads)
+    return _result(value, "max_pool2d", (x,), (arg, kernel, strides, pads))
 
 
 def avg_pool2d(

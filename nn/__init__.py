@@ -15,6 +15,7 @@ From the shell: ``python -m nn --help`` (``nn.cli``; ``python -m nn.train`` take
 from . import data, datasets, functional, init, optim, scalar, train
 from .data import DataLoader
 from .layers import (
+    CNN,
     AdaptiveAvgPool2d,
     AvgPool2d,
     BatchNorm1d,
@@ -85,4 +86,5 @@ __all__ = [
     "Softmax",
     "LogSoftmax",
     "Identity",
+    "CNN",
 ]

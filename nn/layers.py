@@ -36,6 +36,7 @@ __all__ = [
     "Softmax",
     "LogSoftmax",
     "Identity",
+    "CNN",
 ]
 
 
@@ -433,3 +434,48 @@ class Identity(Module):
 
     def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         return x
+
+
+class CNN(Module):
+    """The small CNN of the Fashion-MNIST recipe (``python -m nn --model cnn``):
+
+    Conv2d(C, 32, 3, padding=1) - ReLU - MaxPool2d(2) - Conv2d(32, 64, 3, padding=1) - ReLU -
+    MaxPool2d(2) - Flatten - Linear(64 (H/4) (W/4), 128) - ReLU - Linear(128, num_classes)
+
+    on (N, C, H, W) images (28x28: Linear(3136, 128)); returns logits. The convolutions have
+    PyTorch's default init, the hidden Linear He's (it feeds a ReLU), the output Xavier's.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        image_size: int | tuple[int, int] = 28,
+        dtype: Any = np.float32,
+        seed: int | np.random.Generator | None = None,
+    ):
+        from .module import Linear, ReLU, Sequential
+
+        super().__init__()
+        h, w = _tuple(image_size, 2, "CNN: image_size")
+        if h < 4 or w < 4:
+            raise ValueError(f"CNN: images must be at least 4x4, got {(h, w)}")
+        rng = _generator(seed)
+        self.features = Sequential(
+            Conv2d(in_channels, 32, 3, padding=1, dtype=dtype, seed=rng),
+            ReLU(),
+            MaxPool2d(2),
+            Conv2d(32, 64, 3, padding=1, dtype=dtype, seed=rng),
+            ReLU(),
+            MaxPool2d(2),
+            Flatten(),
+        )
+        self.classifier = Sequential(
+            Linear(64 * (h // 4) * (w // 4), 128, dtype=dtype, seed=rng, init="he"),
+            ReLU(),
+            Linear(128, num_classes, dtype=dtype, seed=rng, init="xavier"),
+        )
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x: Any) -> Tensor:
+        return self.classifier(self.features(_as_tensor(x, self.dtype)))
