@@ -83,3 +83,21 @@ def test_cnn_trains_from_the_command_line(capsys):
 def test_cnn_needs_images(capsys):
     assert main(["--dataset", "moons", "--model", "cnn", "--epochs", "1"]) == 2
     assert "--model cnn needs square images" in capsys.readouterr().err
+
+
+@needs_fashion
+@pytest.mark.slow
+def test_bench_cnn_runs_on_a_tiny_subset():
+    import subprocess
+    import sys
+
+    bench = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_cnn.py"
+    result = subprocess.run(
+        [sys.executable, str(bench), "--images", "128", "--profile-batches", "1"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "BLAS threads: 1" in out and "s/epoch" in out
+    for layer in ("Conv2d", "MaxPool2d", "Linear", "engine (graph walk, accumulation)"):
+        assert layer in out
