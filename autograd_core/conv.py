@@ -16,6 +16,7 @@ import numpy as np
 
 from . import calculus
 from .calculus import ConvGeometry, conv_output_size
+from .graph import is_grad_enabled
 from .tensor import Tensor, _operand, _result
 
 __all__ = ["conv2d", "conv1d", "max_pool2d", "avg_pool2d"]
@@ -107,7 +108,9 @@ def conv2d(
     if ho < 1 or wo < 1 or x.shape[0] == 0 or o == 0 or c == 0:
         raise ValueError(f"{op}: input {x.shape} and weight {w.shape} give an empty output")
     value, cols = calculus.conv2d(x.data, w.data, geom)
-    out = _result(value, "conv2d", (x, w), (geom, cols))
+    # the columns are kept for the weight's VJP only when there will be a backward pass
+    keep = w.requires_grad and is_grad_enabled()
+    out = _result(value, "conv2d", (x, w), (geom, cols if keep else None))
     if bias is None:
         return out
     b = _as_tensor(bias, x)

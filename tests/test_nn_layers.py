@@ -268,3 +268,34 @@ def test_layers_match_pytorch_with_copied_weights():
     np.testing.assert_allclose(bn.running_var, tbn.running_var.numpy(), rtol=1e-12)
     bn.eval(), tbn.eval()
     np.testing.assert_allclose(bn(x).data, tbn(torch.from_numpy(x)).detach().numpy(), rtol=1e-10)
+
+
+def test_more_layers_match_pytorch():
+    torch = pytest.importorskip("torch")
+    tF = torch.nn.functional
+    x = RNG.standard_normal((2, 4, 9))
+    conv = nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2, seed=0)
+    expected = tF.conv1d(torch.from_numpy(x), torch.from_numpy(conv.weight.data),
+                         torch.from_numpy(conv.bias.data), 2, 2, 2, 2).numpy()
+    np.testing.assert_allclose(conv(x).data, expected, rtol=1e-10, atol=1e-12)
+    img = RNG.standard_normal((2, 3, 7, 6))
+    np.testing.assert_allclose(
+        F.avg_pool2d(Tensor(img), 3, 2, 1).data,
+        tF.avg_pool2d(torch.from_numpy(img), 3, 2, 1).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        F.adaptive_avg_pool2d(Tensor(img[..., :6, :]), (2, 3)).data,
+        tF.adaptive_avg_pool2d(torch.from_numpy(img[..., :6, :].copy()), (2, 3)).numpy(),
+        rtol=1e-12)
+    w, b = RNG.standard_normal(6), RNG.standard_normal(6)
+    np.testing.assert_allclose(
+        F.layer_norm(Tensor(img), 6, Tensor(w), Tensor(b)).data,
+        tF.layer_norm(torch.from_numpy(img), (6,), torch.from_numpy(w),
+                      torch.from_numpy(b)).numpy(), rtol=1e-10, atol=1e-12)
+    emb = nn.Embedding(5, 3, padding_idx=0, seed=0)
+    temb = torch.nn.Embedding(5, 3, padding_idx=0).double()
+    with torch.no_grad():
+        temb.weight.copy_(torch.from_numpy(emb.weight.data))
+    idx = np.array([[0, 2, 2], [4, 0, 1]])
+    emb(idx).sum().backward()
+    temb(torch.from_numpy(idx)).sum().backward()
+    np.testing.assert_allclose(emb.weight.grad, temb.weight.grad.numpy())
