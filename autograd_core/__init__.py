@@ -6,6 +6,7 @@ that compute them and share one backpropagation driver (``autograd_core.graph``)
 
 from . import functional, numpy_api
 from .anomaly import detect_anomaly, is_anomaly_enabled
+from .conv import avg_pool2d, conv1d, conv2d, max_pool2d
 from .graph import backprop, enable_grad, grad, is_grad_enabled, no_grad, toposort
 from .reductions import (  # numpy's names: sum, min, max, all, any shadow builtins, as numpy's
     all,
@@ -138,6 +139,10 @@ __all__ = [
     "isnan", "isinf", "isfinite", "isclose",
     "detect_anomaly", "is_anomaly_enabled", "numpy_api",
     "functional",
+    "conv2d",
+    "conv1d",
+    "max_pool2d",
+    "avg_pool2d",
 ]
 
 from . import linalg  # noqa: E402 (numpy.linalg's mirror, after the names it builds on)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy
 
@@ -1337,6 +1337,251 @@ MORE_REDUCTIONS: dict[str, tuple[Callable[..., Any], ...]] = {
 }
 
 
+# --- convolution and pooling ------------------------------------------------------------------
+
+
+class ConvGeometry(NamedTuple):
+    """How a 2-D convolution slides its kernel: (height, width) pairs and the group count."""
+
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    groups: int
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Positions of a kernel along one axis: floor((size + 2p - d (k - 1) - 1) / s) + 1."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _padded(x: Any, padding: tuple[int, int], fill: float = 0.0) -> Any:
+    """x (N, C, H, W) framed by ``padding`` rows and columns of ``fill``. The frame is laid out
+    channel-major in memory (a (C, N, H, W) buffer seen as NCHW), which is the order
+    ``im2col`` reads it in."""
+    ph, pw = padding
+    if not (ph or pw):
+        return x
+    n, c, h, w = x.shape
+    out = xp.full((c, n, h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype).transpose(1, 0, 2, 3)
+    out[:, :, ph : ph + h, pw : pw + w] = x
+    return out
+
+
+def _windows(x: Any, kernel: tuple[int, int], stride: tuple[int, int],
+             dilation: tuple[int, int]) -> Any:
+    """The (N, C, Ho, Wo, kh, kw) view of every kernel window of x (no copy)."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    spans = ((kh - 1) * dh + 1, (kw - 1) * dw + 1)
+    view = xp.lib.stride_tricks.sliding_window_view(x, spans, axis=(2, 3))
+    return view[:, :, ::sh, ::sw, ::dh, ::dw]
+
+
+def im2col(x: Any, kernel: tuple[int, int], geom: ConvGeometry) -> Any:
+    """The windows of x as columns: (groups, C/groups * kh * kw, N * Ho * Wo), one copy.
+
+    Column (n, i, j) of group g holds the group's input channels under the kernel placed at
+    output position (i, j) of image n, so a convolution is one (batched) matrix product."""
+    v = _windows(_padded(x, geom.padding), kernel, geom.stride, geom.dilation)
+    n, c, ho, wo, kh, kw = v.shape
+    g = geom.groups
+    return v.transpose(1, 4, 5, 0, 2, 3).reshape(g, c // g * kh * kw, n * ho * wo)
+
+
+def conv2d(x: Any, w: Any, geom: ConvGeometry) -> tuple[Any, Any]:
+    """(out, columns): out[n, o, i, j] = sum_{c,p,q} w[o, c, p, q] xpad[n, c', i s + p d, j s + q d]
+    (a cross-correlation, as PyTorch's conv2d; c' runs over o's group), by im2col and one
+    matmul per group. The columns are kept for the weight's VJP."""
+    o, cg, kh, kw = w.shape
+    cols = im2col(x, (kh, kw), geom)
+    n, _, h, wd = x.shape
+    (sh, sw), (ph, pw), (dh, dw) = geom.stride, geom.padding, geom.dilation
+    ho, wo = conv_output_size(h, kh, sh, ph, dh), conv_output_size(wd, kw, sw, pw, dw)
+    out = w.reshape(geom.groups, o // geom.groups, cg * kh * kw) @ cols
+    # (O, N, Ho, Wo) in memory, seen as NCHW: the layout the next im2col reads fastest
+    return out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3), cols
+
+
+def _grad_rows(g: Any, groups: int) -> Any:
+    """The upstream gradient (N, O, Ho, Wo) as (groups, O/groups, N * Ho * Wo) rows."""
+    n, o, ho, wo = g.shape
+    return g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * ho * wo)
+
+
+def conv2d_input_grad(g: Any, w: Any, geom: ConvGeometry, x_shape: tuple[int, ...]) -> Any:
+    """d<conv2d(x, w), g>/dx: the transposed convolution of g with w (col2im of w^T g).
+
+    The columns' gradient is one matmul; each kernel offset (p, q) then adds its slice back
+    onto the input positions it read: a loop over the kh * kw offsets, not over positions."""
+    n, c, h, wd = x_shape
+    o, cg, kh, kw = w.shape
+    groups = geom.groups
+    ho, wo = g.shape[2:]
+    (sh, sw), (ph, pw), (dh, dw) = geom.stride, geom.padding, geom.dilation
+    rows = _grad_rows(g, groups)
+    wm = w.reshape(groups, o // groups, cg * kh * kw)
+    dcols = (wm.swapaxes(1, 2) @ rows).reshape(groups, cg, kh, kw, n, ho, wo)
+    dx = xp.zeros((groups, cg, n, h + 2 * ph, wd + 2 * pw), dtype=dcols.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            r0, c0 = p * dh, q * dw
+            dx[..., r0 : r0 + sh * (ho - 1) + 1 : sh, c0 : c0 + sw * (wo - 1) + 1 : sw] += (
+                dcols[:, :, p, q]
+            )
+    dx = dx[..., ph : ph + h, pw : pw + wd].reshape(c, n, h, wd)
+    return dx.transpose(1, 0, 2, 3)
+
+
+def conv2d_weight_grad(
+    x: Any, g: Any, geom: ConvGeometry, w_shape: tuple[int, ...], cols: Any = None
+) -> Any:
+    """d<conv2d(x, w), g>/dw: the correlation of x with g, g's rows times x's columns
+    (``cols``: the forward pass's im2col of x, recomputed when not given)."""
+    o, cg, kh, kw = w_shape
+    if cols is None:
+        cols = im2col(x, (kh, kw), geom)
+    return (_grad_rows(g, geom.groups) @ cols.swapaxes(1, 2)).reshape(w_shape)
+
+
+def _copy_as(a: Any, like: Any) -> Any:
+    """a copied into an array with ``like``'s memory layout."""
+    out = xp.empty_like(like, dtype=a.dtype)
+    out[...] = a
+    return out
+
+
+def _offset_slices(
+    kernel: tuple[int, int], stride: tuple[int, int], out_size: tuple[int, int]
+) -> list[tuple[int, tuple[slice, slice]]]:
+    """For each kernel offset k = p kw + q, the strided (rows, cols) slices of the (padded)
+    input that the offset reads at every output position: offset loops instead of position
+    loops."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_size
+    return [
+        (p * kw + q, (slice(p, p + sh * (ho - 1) + 1, sh), slice(q, q + sw * (wo - 1) + 1, sw)))
+        for p in range(kh)
+        for q in range(kw)
+    ]
+
+
+def max_pool2d(
+    x: Any, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]
+) -> tuple[Any, Any]:
+    """(out, arg): the max of each window (padding counts as -inf), and which entry of the
+    window it was taken from (k = p kw + q, the first maximal one in row-major order).
+
+    A loop over the kh kw kernel offsets, each a strided view of the input compared with the
+    running maximum: a few passes over the data, no copy of the windows."""
+    xpad = _padded(x, padding, -xp.inf)
+    h, w = xpad.shape[2:]
+    out_size = ((h - kernel[0]) // stride[0] + 1, (w - kernel[1]) // stride[1] + 1)
+    slices = _offset_slices(kernel, stride, out_size)
+    best = xpad[(..., *slices[0][1])].copy(order="K")  # keeps x's memory layout
+    arg = xp.zeros_like(best, dtype=xp.uint8 if len(slices) < 256 else xp.intp)
+    for k, sl in slices[1:]:
+        candidate = xpad[(..., *sl)]
+        # arg = k where the candidate is strictly larger (ties keep the first), written as
+        # arg += better (k - arg): integer arithmetic is ~50x faster than a masked copy
+        step = k - arg
+        step *= candidate > best
+        arg += step
+        xp.maximum(best, candidate, out=best)
+    return best, arg
+
+
+def _max_pool_grad(
+    g: Any,
+    x: Any,
+    arg: Any,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+) -> Any:
+    """The VJP of max_pool2d: g added at each window's argmax. On arrays, a loop over kernel
+    offsets (each adds g where it won); under create_graph, a recorded scatter_add of g at
+    the argmax's flat positions, whose own VJP picks them again."""
+    n, c, h, w = x.shape
+    (ph, pw), out_size = padding, arg.shape[2:]
+    if _is_array(g):
+        if xp.argsort(g.strides).tolist() != xp.argsort(arg.strides).tolist():
+            # one copy into arg's memory layout: elementwise passes over operands laid out
+            # differently (a Flatten's NCHW gradient vs. a conv's CNHW output) are ~4x slower
+            g = _copy_as(g, arg)
+        dx = _padded(xp.zeros_like(x, dtype=g.dtype), padding)  # x's memory layout
+        disjoint = stride[0] >= kernel[0] and stride[1] >= kernel[1]
+        for k, sl in _offset_slices(kernel, stride, out_size):
+            if disjoint:  # each position is read by one window: write, do not add
+                xp.multiply(g, arg == k, out=dx[(..., *sl)])
+            else:
+                dx[(..., *sl)] += g * (arg == k)
+        return dx[:, :, ph : ph + h, pw : pw + w]
+    ho, wo = out_size
+    rows = (xp.arange(ho) * stride[0] - ph)[:, None] + arg // kernel[1]
+    cols = xp.arange(wo) * stride[1] - pw + arg % kernel[1]
+    planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+    index = (planes + rows * w + cols).reshape(-1)
+    return _scatter_add(g.reshape(-1), (n * c * h * w,), index, True).reshape(x.shape)
+
+
+def _nodes(*xs: Any) -> tuple[Any, ...]:
+    """The inputs of a recorded node: Tensors as they are, arrays as constants."""
+    tensor = _engine()
+    return tuple(t if isinstance(t, Node) else tensor._const(xp.asarray(t)) for t in xs)
+
+
+def _conv(x: Any, w: Any, geom: ConvGeometry) -> Any:
+    """conv2d(x, w), recorded when either is a Tensor."""
+    if _is_array(x) and _is_array(w):
+        return conv2d(x, w, geom)[0]
+    out, cols = conv2d(_data(x), _data(w), geom)
+    return _engine()._result(out, "conv2d", _nodes(x, w), (geom, cols))
+
+
+def _conv_input_grad(g: Any, w: Any, geom: ConvGeometry, x_shape: tuple[int, ...]) -> Any:
+    """conv2d_input_grad(g, w), recorded when either is a Tensor."""
+    if _is_array(g) and _is_array(w):
+        return conv2d_input_grad(g, w, geom, x_shape)
+    out = conv2d_input_grad(_data(g), _data(w), geom, x_shape)
+    return _engine()._result(out, "conv2d_input_grad", _nodes(g, w), (geom, x_shape))
+
+
+def _conv_weight_grad(
+    x: Any, g: Any, geom: ConvGeometry, w_shape: tuple[int, ...], cols: Any = None
+) -> Any:
+    """conv2d_weight_grad(x, g), recorded when either is a Tensor."""
+    if _is_array(x) and _is_array(g):
+        return conv2d_weight_grad(x, g, geom, w_shape, cols)
+    out = conv2d_weight_grad(_data(x), _data(g), geom, w_shape, cols)
+    return _engine()._result(out, "conv2d_weight_grad", _nodes(x, g), (geom, w_shape))
+
+
+# The three convolution ops are bilinear and close under differentiation: with
+# T(g, w) = d<conv(x, w), g>/dx and W(x, g) = d<conv(x, w), g>/dw,
+# <T(g, w), h> = <conv(h, w), g> = <W(h, g), w>, so every VJP below is one of the three.
+CONVOLUTION: dict[str, tuple[Callable[..., Any], ...]] = {
+    # out = conv(x, w)        dx = T(g, w)   (transposed conv)    dw = W(x, g)   (correlation)
+    "conv2d": (
+        lambda g, out, x, w, geom, cols: _conv_input_grad(g, w, geom, x.shape),
+        lambda g, out, x, w, geom, cols: _conv_weight_grad(x, g, geom, w.shape, cols),
+    ),
+    # out = T(g, w)           dg = conv(h, w)                     dw = W(h, g)
+    "conv2d_input_grad": (
+        lambda h, out, g, w, geom, x_shape: _conv(h, w, geom),
+        lambda h, out, g, w, geom, x_shape: _conv_weight_grad(h, g, geom, w.shape),
+    ),
+    # out = W(x, g)           dx = T(g, k)                        dg = conv(x, k)
+    "conv2d_weight_grad": (
+        lambda k, out, x, g, geom, w_shape: _conv_input_grad(g, k, geom, x.shape),
+        lambda k, out, x, g, geom, w_shape: _conv(x, k, geom),
+    ),
+    # out = window maxima     dx = g added at each window's argmax (overlapping windows add)
+    "max_pool2d": (
+        lambda g, out, x, arg, kernel, stride, padding: (
+            _max_pool_grad(g, x, arg, kernel, stride, padding)
+        ),
+    ),
+}
+
+
 def _table(*sections: dict[str, Any]) -> dict[str, Any]:
     """One table from the sections; an op defined twice is a bug, caught at import."""
     table: dict[str, Any] = {}
@@ -1364,4 +1609,5 @@ RULES: dict[str, Any] = _table(
     DECOMPOSITIONS,
     SORTING,
     MORE_REDUCTIONS,
+    CONVOLUTION,
 )

@@ -394,14 +394,14 @@ def _triangle(m: Any, keep: np.ndarray, op: str) -> Tensor:
 
 def tril(m: Any, k: int = 0) -> Tensor:
     """``m`` with the entries above the k-th diagonal of its last two axes set to 0."""
-    rows, cols = np.shape(m)[-2:] or (0, 0)
-    return _triangle(m, np.tri(rows, cols, k=k, dtype=bool), "tril")
+    shape = (*np.shape(m)[-2:], 0, 0)  # a 1-D m is refused by _triangle, naming the op
+    return _triangle(m, np.tri(shape[0], shape[1], k=k, dtype=bool), "tril")
 
 
 def triu(m: Any, k: int = 0) -> Tensor:
     """``m`` with the entries below the k-th diagonal of its last two axes set to 0."""
-    rows, cols = np.shape(m)[-2:] or (0, 0)
-    return _triangle(m, ~np.tri(rows, cols, k=k - 1, dtype=bool), "triu")
+    shape = (*np.shape(m)[-2:], 0, 0)  # a 1-D m is refused by _triangle, naming the op
+    return _triangle(m, ~np.tri(shape[0], shape[1], k=k - 1, dtype=bool), "triu")
 
 
 # --- gather and scatter -------------------------------------------------------------------------

@@ -13,7 +13,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-SUITES = ["bench_scalar", "bench_tensor", "bench_nn", "bench_structure", "bench_transforms"]
+SUITES = [
+    "bench_scalar",
+    "bench_tensor",
+    "bench_nn",
+    "bench_structure",
+    "bench_transforms",
+    "bench_cnn",
+]
 
 
 def main() -> None:

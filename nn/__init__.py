@@ -12,7 +12,7 @@ on the autograd_core engines.
 From the shell: ``python -m nn --help`` (``nn.cli``; ``python -m nn.train`` takes the same flags).
 """
 
-from . import data, datasets, functional, optim, scalar, train, utils
+from . import data, datasets, functional, init, optim, scalar, train, utils
 from .activations import (
     ELU,
     GELU,
@@ -29,11 +29,30 @@ from .activations import (
     Softsign,
 )
 from .data import DataLoader
+from .layers import (
+    CNN,
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    LayerNorm,
+    LogSoftmax,
+    MaxPool2d,
+    Softmax,
+)
 from .module import (
     MLP,
     Linear,
     LogisticRegression,
     Module,
+    ModuleDict,
+    ModuleList,
     Parameter,
     ReLU,
     Sequential,
@@ -79,4 +98,22 @@ __all__ = [
     "Hardswish",
     "Mish",
     "LogSigmoid",
+    "init",
+    "ModuleList",
+    "ModuleDict",
+    "Conv2d",
+    "Conv1d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
+    "Flatten",
+    "Dropout",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    "Embedding",
+    "Softmax",
+    "LogSoftmax",
+    "Identity",
+    "CNN",
 ]

@@ -32,6 +32,7 @@ from autograd_core import Tensor
 from . import datasets
 from . import functional as F
 from .data import DataLoader
+from .layers import CNN
 from .module import MLP, LogisticRegression, Module, manual_seed
 from .optim import SGD, Adam, Optimizer
 from .optim.lr_scheduler import ExponentialLR
@@ -119,9 +120,11 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--model",
-        choices=("mlp", "logreg"),
+        choices=("mlp", "logreg", "cnn"),
         default="mlp",
-        help="mlp: ReLU MLP giving logits; logreg: (softmax) logistic regression",
+        help="mlp: ReLU MLP giving logits; logreg: (softmax) logistic regression; cnn: "
+        "conv32-pool-conv64-pool-128 CNN (nn.CNN) on the images of digits, fashion-mnist "
+        "or mnist",
     )
     p.add_argument(
         "--hidden",
@@ -180,6 +183,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="print only the final result")
     p.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="use only the first N training and N test rows (quick trials; default: all)",
+    )
+    p.add_argument(
         "--threads",
         type=int,
         default=1,
@@ -203,8 +213,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     n_out = 1 if binary else n_classes
     if args.model == "mlp":
         model: Module = MLP(n_features, args.hidden, n_out, args.activation, dtype=dtype)
+    elif args.model == "cnn":
+        side = int(round(np.sqrt(n_features)))
+        if side * side != n_features or side < 4:
+            raise ValueError(
+                f"--model cnn needs square images (digits, fashion-mnist, mnist); "
+                f"{args.dataset} has {n_features} features per row"
+            )
+        X_train = X_train.reshape(-1, 1, side, side)
+        X_test = X_test.reshape(-1, 1, side, side)
+        model = CNN(1, n_out, side, dtype=dtype)
     else:
         model = LogisticRegression(n_features, n_out, dtype=dtype)
+    if args.limit:
+        X_train, y_train = X_train[: args.limit], y_train[: args.limit]
+        X_test, y_test = X_test[: args.limit], y_test[: args.limit]
 
     loss_fn: Callable[[Tensor, np.ndarray], Tensor]
     if binary:
@@ -229,11 +252,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     loader = DataLoader(X_train, y_train, args.batch_size, shuffle=True, seed=args.seed)
     if not args.quiet:
-        size = (
-            "-".join(map(str, [n_features, *args.hidden, n_out]))
-            if args.model == "mlp"
-            else f"{n_features}-{n_out}"
-        )
+        if args.model == "mlp":
+            size = "-".join(map(str, [n_features, *args.hidden, n_out]))
+        elif args.model == "cnn":
+            size = f"{'x'.join(map(str, X_train.shape[1:]))}-conv32-conv64-128-{n_out}"
+        else:
+            size = f"{n_features}-{n_out}"
         print(
             f"{args.dataset}: {len(X_train)} train / {len(X_test)} test rows, "
             f"{args.model} {size}, {args.optimizer} lr {optimizer.lr:g}, "

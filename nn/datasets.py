@@ -144,8 +144,11 @@ def _find_idx(directory: Path, stem: str) -> Path | None:
     return None
 
 
-def _load_idx_dir(directory: Path, dtype: np.dtype, what: str, hint: str) -> tuple:
-    """The four arrays of an MNIST-layout directory, checked for consistency."""
+def _load_idx_dir(
+    directory: Path, dtype: np.dtype, what: str, hint: str, flatten: bool = True
+) -> tuple:
+    """The four arrays of an MNIST-layout directory, checked for consistency; images as rows
+    (``flatten``) or as (n, 1, rows, cols) single-channel images."""
     if directory.exists() and not directory.is_dir():
         raise NotADirectoryError(f"{what}: {directory} is a file; give the directory. {hint}")
     if not directory.is_dir():
@@ -170,19 +173,23 @@ def _load_idx_dir(directory: Path, dtype: np.dtype, what: str, hint: str) -> tup
             )
         if labels.size and (labels.min() < 0 or labels.max() > 9):
             raise ValueError(f"{lbl_path}: labels outside 0..9")
-        X = images.reshape(len(images), -1).astype(dtype) / dtype.type(255)
+        shape = (len(images), -1) if flatten else (len(images), 1, *images.shape[1:])
+        X = images.reshape(shape).astype(dtype) / dtype.type(255)
         out += [X, labels.astype(np.int64)]
     return tuple(out)
 
 
 def load_fashion_mnist(
-    dtype: np.dtype | type = np.float32, path: str | os.PathLike | None = None
+    dtype: np.dtype | type = np.float32,
+    path: str | os.PathLike | None = None,
+    flatten: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fashion-MNIST: 60,000 training and 10,000 test 28x28 grey images of 10 clothing classes.
 
-    Returns ``(X_train, y_train, X_test, y_test)`` with X of shape (n, 784) in [0, 1] and
-    int64 labels. Files are looked up in ``path``, else ``$FASHION_MNIST_DIR``, else the
-    directory of the Debian package ``dataset-fashion-mnist``.
+    Returns ``(X_train, y_train, X_test, y_test)`` with X of shape (n, 784) in [0, 1] (with
+    ``flatten=False``: (n, 1, 28, 28) images, NCHW, for convolutions) and int64 labels.
+    Files are looked up in ``path``, else ``$FASHION_MNIST_DIR``, else the directory of the
+    Debian package ``dataset-fashion-mnist``.
     """
     dtype = _float_dtype(dtype, "load_fashion_mnist")
     directory = Path(path or os.environ.get("FASHION_MNIST_DIR") or FASHION_MNIST_DIR)
@@ -191,7 +198,7 @@ def load_fashion_mnist(
         "point the path argument or $FASHION_MNIST_DIR at a directory holding the four "
         "Fashion-MNIST IDX files."
     )
-    return _load_idx_dir(directory, dtype, "Fashion-MNIST", hint)
+    return _load_idx_dir(directory, dtype, "Fashion-MNIST", hint, flatten)
 
 
 def load_mnist(

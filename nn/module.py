@@ -20,8 +20,8 @@ float64 model built with the same seed hold the same numbers up to rounding.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -30,6 +30,8 @@ from autograd_core import Tensor, no_grad
 __all__ = [
     "Module",
     "Parameter",
+    "ModuleList",
+    "ModuleDict",
     "Linear",
     "Sequential",
     "ReLU",
@@ -129,15 +131,30 @@ class Parameter(Tensor):
         return "Parameter" + super().__repr__().removeprefix("Tensor")
 
 
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` could not match: keys of the model absent from
+    the state (``missing_keys``) and keys of the state the model does not have."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
 class Module:
     """Base class of layers and models: subclasses set attributes in ``__init__`` (after
-    ``super().__init__()``) and define ``forward``; calling the module calls ``forward``."""
+    ``super().__init__()``) and define ``forward``; calling the module calls ``forward``
+    (positional and keyword arguments are passed on).
+
+    Assigning a ``Parameter`` or a ``Module`` to an attribute registers it;
+    ``register_buffer(name, array)`` registers an array that is state but not trained (a
+    BatchNorm's running mean): it is in ``state_dict()`` but not in ``parameters()``.
+    """
 
     training: bool
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -147,6 +164,16 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             ) from None
+        buffers = self.__dict__.get("_buffers")
+        if buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, np.ndarray):
+                raise TypeError(
+                    f"{type(self).__name__}.{name} is a buffer: assign an ndarray or None, "
+                    f"not {type(value).__name__}"
+                )
+            buffers[name] = value
+            object.__setattr__(self, name, value)
+            return
         params.pop(name, None)
         modules.pop(name, None)
         if isinstance(value, Parameter):
@@ -158,34 +185,89 @@ class Module:
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self.__dict__.get("_buffers", {}).pop(name, None)
         object.__delattr__(self, name)
 
-    def forward(self, *args: Any) -> Any:
+    def register_buffer(self, name: str, array: Any) -> None:
+        """Register ``array`` (an ndarray, or None for an absent buffer) as state named
+        ``name``: readable as ``self.name``, saved and loaded by ``state_dict``, never
+        trained (not in ``parameters()``)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"register_buffer: bad buffer name {name!r}")
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"register_buffer: {name!r} is already a parameter or module")
+        if array is not None:
+            array = np.asarray(array)
+        self._buffers[name] = None
+        setattr(self, name, array)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of the module; subclasses override it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
-    def __call__(self, *args: Any) -> Any:
-        return self.forward(*args)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
 
-    # --- the parameter tree --------------------------------------------------------------
+    # --- the module tree -----------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for the direct sub-modules, in assignment order."""
+        yield from self._modules.items()
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
+        for _, m in self.named_children():
+            yield m
+
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """(dotted name, module) for this module and every sub-module, depth first."""
-        yield prefix, self
-        for name, child in self._modules.items():
-            yield from child.named_modules(f"{prefix}{name}.")
+        """(dotted name, module) for this module ("" or ``prefix``) and every sub-module,
+        depth first, each module once even when shared (as PyTorch)."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{k}" if name else k, m) for k, m in module._modules.items()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every sub-module, depth first."""
+        for _, m in self.named_modules():
+            yield m
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every sub-module (children first) and then on this module, e.g.
+        ``model.apply(init_fn)`` to re-initialise; returns this module."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def _named_members(self, kind: str) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        for prefix, module in self.named_modules():
+            for name, value in module.__dict__[kind].items():
+                if value is not None and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{prefix}.{name}" if prefix else name), value
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter) pairs, each shared parameter once, in definition order."""
-        seen: set[int] = set()
-        for prefix, module in self.named_modules():
-            for name, p in module._parameters.items():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    yield prefix + name, p
+        return self._named_members("_parameters")
 
     def parameters(self) -> list[Parameter]:
         """Every trainable parameter (what an optimizer is given)."""
         return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) for every registered buffer that is not None."""
+        return self._named_members("_buffers")
+
+    def buffers(self) -> list[np.ndarray]:
+        """Every registered buffer (state that is not trained)."""
+        return [b for _, b in self.named_buffers()]
 
     def zero_grad(self) -> None:
         """Forget accumulated gradients (``.grad = None``, as PyTorch does by default)."""
@@ -194,7 +276,7 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Put this module and its sub-modules in training mode (or eval mode if False)."""
-        for _, m in self.named_modules():
+        for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
@@ -203,37 +285,56 @@ class Module:
         return self.train(False)
 
     # --- state ---------------------------------------------------------------------------
+    def _state_items(self) -> dict[str, tuple[Module, str, np.ndarray]]:
+        """name -> (owning module, attribute, current array) for parameters and buffers."""
+        items: dict[str, tuple[Module, str, np.ndarray]] = {}
+        for prefix, module in self.named_modules():
+            for kind in ("_parameters", "_buffers"):
+                for attr, value in module.__dict__[kind].items():
+                    name = f"{prefix}.{attr}" if prefix else attr
+                    if value is not None and name not in items:
+                        data = value.data if kind == "_parameters" else value
+                        items[name] = (module, attr, data)
+        return items
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A flat mapping name -> copy of the parameter's values."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """A flat mapping name -> copy of the values: every parameter, then every buffer of
+        each module (running statistics, step counters)."""
+        return {name: data.copy() for name, (_, _, data) in self._state_items().items()}
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Copy values into the parameters in place (cast to each parameter's dtype).
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values into the parameters and buffers in place (cast to each one's dtype).
 
-        Raises ``KeyError`` naming every missing and unexpected key, and ``ValueError`` naming
-        the parameter and both shapes on a shape mismatch; nothing is modified on error.
+        With ``strict`` (the default), a key of the model missing from ``state`` or a key of
+        ``state`` the model does not have raises ``KeyError`` naming all of them; without it
+        the matching keys are loaded and the others returned as ``IncompatibleKeys``. A shape
+        mismatch always raises ``ValueError`` naming the entry and both shapes. Nothing is
+        modified on error.
         """
-        params = dict(self.named_parameters())
-        missing = [k for k in params if k not in state]
-        unexpected = [k for k in state if k not in params]
-        if missing or unexpected:
+        items = self._state_items()
+        missing = [k for k in items if k not in state]
+        unexpected = [k for k in state if k not in items]
+        if strict and (missing or unexpected):
             raise KeyError(
                 f"load_state_dict for {type(self).__name__}: missing keys {missing}, "
                 f"unexpected keys {unexpected}"
             )
         values = {}
-        for name, p in params.items():
+        for name, (_, _, data) in items.items():
+            if name not in state:
+                continue
             value = np.asarray(state[name])
-            if value.shape != p.data.shape:
+            if value.shape != data.shape:
                 raise ValueError(
-                    f"load_state_dict: {name} has shape {p.data.shape} in the model but "
+                    f"load_state_dict: {name} has shape {data.shape} in the model but "
                     f"{value.shape} in the state dict"
                 )
             if not np.issubdtype(value.dtype, np.number) or np.issubdtype(value.dtype, np.bool_):
                 raise ValueError(f"load_state_dict: {name} holds non-numeric {value.dtype}")
             values[name] = value
-        for name, p in params.items():
-            p.data[...] = values[name]
+        for name, value in values.items():
+            items[name][2][...] = value
+        return IncompatibleKeys(missing, unexpected)
 
     def __repr__(self) -> str:
         lines = [
@@ -248,6 +349,75 @@ class Module:
     def extra_repr(self) -> str:
         """The constructor arguments shown by ``repr``."""
         return ""
+
+
+class ModuleList(Module):
+    """A list of modules, registered as "0", "1", ... (their parameters are the list's);
+    indexable, iterable, ``append``/``extend``-able. It has no ``forward``: the owner
+    decides how its modules are called."""
+
+    def __init__(self, modules: Iterable[Module] = ()):
+        super().__init__()
+        self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end."""
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList: got {type(module).__name__}, not a Module")
+        setattr(self, str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Add every module of ``modules`` at the end."""
+        for m in modules:
+            self.append(m)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __getitem__(self, i: int) -> Module:
+        return list(self._modules.values())[i]
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+
+class ModuleDict(Module):
+    """A dict of modules registered under their keys (strings without dots)."""
+
+    def __init__(self, modules: Mapping[str, Module] | None = None):
+        super().__init__()
+        for key, m in (modules or {}).items():
+            self[key] = m
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str) or not key or "." in key:
+            raise KeyError(f"ModuleDict: keys are non-empty strings without dots, got {key!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict[{key!r}]: got {type(module).__name__}, not a Module")
+        setattr(self, key, module)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._modules))
+
+    def keys(self) -> list[str]:
+        return list(self._modules)
+
+    def values(self) -> list[Module]:
+        return list(self._modules.values())
+
+    def items(self) -> list[tuple[str, Module]]:
+        return list(self._modules.items())
 
 
 def _as_tensor(x: Any, dtype: np.dtype) -> Tensor:
