@@ -10,7 +10,7 @@ help:
 	@echo "make demo   - set up .venv if missing, train a model on bundled data"
 	@echo "make test   - set up .venv if missing, run the whole test suite (incl. notebooks)"
 	@echo "make test-fast - the same without the tests marked slow (notebooks, long training)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks (ratios against references measured in the same run)"
 	@echo "make bench-compare - install the optional comparison engines (micrograd, HIPS autograd, torch 2.13.0)"
 
@@ -33,6 +33,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -1475,10 +1475,10 @@ def max_pool2d(
     h, w = xpad.shape[2:]
     out_size = ((h - kernel[0]) // stride[0] + 1, (w - kernel[1]) // stride[1] + 1)
     slices = _offset_slices(kernel, stride, out_size)
-    best = xpad[(..., *slices[0][1])].copy(order="K")  # keeps x's memory layout
+    best = xpad[(...,) + tuple(slices[0][1])].copy(order="K")  # keeps x's memory layout
     arg = xp.zeros_like(best, dtype=xp.uint8 if len(slices) < 256 else xp.intp)
     for k, sl in slices[1:]:
-        candidate = xpad[(..., *sl)]
+        candidate = xpad[(...,) + tuple(sl)]
         # arg = k where the candidate is strictly larger (ties keep the first), written as
         # arg += better (k - arg): integer arithmetic is ~50x faster than a masked copy
         step = k - arg
@@ -1510,9 +1510,9 @@ def _max_pool_grad(
         disjoint = stride[0] >= kernel[0] and stride[1] >= kernel[1]
         for k, sl in _offset_slices(kernel, stride, out_size):
             if disjoint:  # each position is read by one window: write, do not add
-                xp.multiply(g, arg == k, out=dx[(..., *sl)])
+                xp.multiply(g, arg == k, out=dx[(...,) + tuple(sl)])
             else:
-                dx[(..., *sl)] += g * (arg == k)
+                dx[(...,) + tuple(sl)] += g * (arg == k)
         return dx[:, :, ph : ph + h, pw : pw + w]
     ho, wo = out_size
     rows = (xp.arange(ho) * stride[0] - ph)[:, None] + arg // kernel[1]

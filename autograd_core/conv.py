@@ -45,7 +45,7 @@ def _check_ndim(x: Tensor, ndim: int, layout: str, what: str, op: str) -> None:
         raise ValueError(f"{op}: {what} must be {ndim}-D {layout}, got shape {x.shape}")
 
 
-def _output_size(op: str, x_shape: tuple[int, ...], kernel: tuple[int, int],
+def _output_size(op: str, x_shape: tuple[int, ...], kernel: tuple[int, ...],
                  stride: tuple[int, int], padding: tuple[int, int],
                  dilation: tuple[int, int]) -> tuple[int, int]:
     """(Ho, Wo), or a ValueError when the (dilated) kernel is larger than the padded input."""

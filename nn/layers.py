@@ -270,6 +270,10 @@ class _BatchNorm(Module):
     """
 
     _ndims: tuple[int, ...] = ()
+    # buffers (register_buffer), None without track_running_stats
+    running_mean: Any
+    running_var: Any
+    num_batches_tracked: Any
 
     def __init__(
         self,

@@ -150,6 +150,9 @@ class Module:
     """
 
     training: bool
+    _parameters: dict[str, Parameter]
+    _modules: dict[str, Module]
+    _buffers: dict[str, Any]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
