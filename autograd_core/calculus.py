@@ -205,18 +205,6 @@ def _sign(x: Any) -> Any:
 # --- elementwise math: the kernels of the rows appended to UNARY below ----------------------
 
 
-def _quiet(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` with numpy's floating-point warnings off. Outside an op's domain the answer is
-    numpy's (arcsin(2) = nan, arctanh(1) = inf, cosh(1e3) = inf), as in PyTorch, and no
-    RuntimeWarning points into this library."""
-
-    def run(*args: Any) -> Any:
-        with xp.errstate(all="ignore"):
-            return fn(*args)
-
-    return run
-
-
 def _apply(op: str, x: Any, *params: Any) -> Any:
     """The elementwise op ``op`` (a ``UNARY`` row or an activation) on an array, or recorded
     on a Tensor under create_graph: how a rule calls cos, sqrt, sigmoid... on either type."""
@@ -323,7 +311,7 @@ _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
 UNARY: dict[str, tuple[Callable[[Any], Any], Callable[..., Any]]] = {
     #  out = f(x)      forward              dx = vjp(g, out, x)
     "neg":          (xp.negative,        lambda g, out, x: -g),
-    "exp":          (xp.exp,             lambda g, out, x: g * out),               # g e^x
+    "exp":          (quiet(xp.exp),      lambda g, out, x: g * out),               # g e^x
     "log":          (quiet(xp.log),      lambda g, out, x: _zero_stays_zero(g, g / x)),  # g/x
     "reciprocal":   (quiet(xp.reciprocal),                                        # -g / x^2
                      lambda g, out, x: _zero_stays_zero(g, -(g * (out * out)))),
@@ -335,32 +323,32 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[..., Any]]] = {
     "relu":         (lambda x: xp.maximum(x, 0),
                                          lambda g, out, x: _masked(g, _data(x) > 0)),  # 0 at 0
     # --- elementwise math: numpy's values outside the domain (nan, inf), no warning ---
-    "sin":      (_quiet(xp.sin),     _quiet(lambda g, out, x: g * _apply("cos", x))),
-    "cos":      (_quiet(xp.cos),     _quiet(lambda g, out, x: -(g * _apply("sin", x)))),
-    "tan":      (_quiet(xp.tan),     _quiet(lambda g, out, x: g * (1.0 + out * out))),
+    "sin":      (quiet(xp.sin),     quiet(lambda g, out, x: g * _apply("cos", x))),
+    "cos":      (quiet(xp.cos),     quiet(lambda g, out, x: -(g * _apply("sin", x)))),
+    "tan":      (quiet(xp.tan),     quiet(lambda g, out, x: g * (1.0 + out * out))),
     # g / sqrt(1 - x^2)
-    "arcsin":   (_quiet(xp.arcsin),  _quiet(lambda g, out, x: g / _apply("sqrt", 1.0 - x * x))),
+    "arcsin":   (quiet(xp.arcsin),  quiet(lambda g, out, x: g / _apply("sqrt", 1.0 - x * x))),
     # -g / sqrt(1 - x^2)
-    "arccos":   (_quiet(xp.arccos),
-        _quiet(lambda g, out, x: -(g / _apply("sqrt", 1.0 - x * x)))),
-    "arctan":   (_quiet(xp.arctan),  _quiet(lambda g, out, x: g / (1.0 + x * x))),
-    "sinh":     (_quiet(xp.sinh),    _quiet(lambda g, out, x: g * _apply("cosh", x))),
-    "cosh":     (_quiet(xp.cosh),    _quiet(lambda g, out, x: g * _apply("sinh", x))),
+    "arccos":   (quiet(xp.arccos),
+        quiet(lambda g, out, x: -(g / _apply("sqrt", 1.0 - x * x)))),
+    "arctan":   (quiet(xp.arctan),  quiet(lambda g, out, x: g / (1.0 + x * x))),
+    "sinh":     (quiet(xp.sinh),    quiet(lambda g, out, x: g * _apply("cosh", x))),
+    "cosh":     (quiet(xp.cosh),    quiet(lambda g, out, x: g * _apply("sinh", x))),
     # g / sqrt(x^2 + 1)
-    "arcsinh":  (_quiet(xp.arcsinh), _quiet(lambda g, out, x: g / _apply("sqrt", x * x + 1.0))),
+    "arcsinh":  (quiet(xp.arcsinh), quiet(lambda g, out, x: g / _apply("sqrt", x * x + 1.0))),
     # g / sqrt((x - 1)(x + 1))
-    "arccosh":  (_quiet(xp.arccosh),
-        _quiet(lambda g, out, x: g / _apply("sqrt", (x - 1.0) * (x + 1.0)))),
+    "arccosh":  (quiet(xp.arccosh),
+        quiet(lambda g, out, x: g / _apply("sqrt", (x - 1.0) * (x + 1.0)))),
     # g / ((1 - x)(1 + x))
-    "arctanh":  (_quiet(xp.arctanh), _quiet(lambda g, out, x: g / ((1.0 - x) * (1.0 + x)))),
-    "exp2":     (_quiet(xp.exp2),    lambda g, out, x: g * (out * _LN2)),      # g 2^x ln 2
-    "expm1":    (_quiet(xp.expm1),   lambda g, out, x: g * (out + 1.0)),       # g e^x
-    "log2":     (_quiet(xp.log2),    _quiet(lambda g, out, x: g / (x * _LN2))),
-    "log10":    (_quiet(xp.log10),   _quiet(lambda g, out, x: g / (x * _LN10))),
-    "log1p":    (_quiet(xp.log1p),   _quiet(lambda g, out, x: g / (1.0 + x))),
-    "square":   (_quiet(xp.square),  _quiet(lambda g, out, x: g * (2.0 * x))),
+    "arctanh":  (quiet(xp.arctanh), quiet(lambda g, out, x: g / ((1.0 - x) * (1.0 + x)))),
+    "exp2":     (quiet(xp.exp2),    lambda g, out, x: g * (out * _LN2)),      # g 2^x ln 2
+    "expm1":    (quiet(xp.expm1),   lambda g, out, x: g * (out + 1.0)),       # g e^x
+    "log2":     (quiet(xp.log2),    quiet(lambda g, out, x: g / (x * _LN2))),
+    "log10":    (quiet(xp.log10),   quiet(lambda g, out, x: g / (x * _LN10))),
+    "log1p":    (quiet(xp.log1p),   quiet(lambda g, out, x: g / (1.0 + x))),
+    "square":   (quiet(xp.square),  quiet(lambda g, out, x: g * (2.0 * x))),
     # g / (3 cbrt(x)^2): inf at 0
-    "cbrt":     (xp.cbrt,            _quiet(lambda g, out, x: g / (3.0 * (out * out)))),
+    "cbrt":     (xp.cbrt,            quiet(lambda g, out, x: g / (3.0 * (out * out)))),
     # piecewise constant: zero gradient everywhere (also at the jumps, as PyTorch)
     "sign":     (xp.sign,            _zero_grad),
     "floor":    (xp.floor,           _zero_grad),
@@ -368,11 +356,11 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Callable[..., Any]]] = {
     "round":    (xp.round,           _zero_grad),
     "trunc":    (xp.trunc,           _zero_grad),
     "rint":     (xp.rint,            _zero_grad),
-    "deg2rad":  (_quiet(xp.deg2rad), lambda g, out, x: g * (math.pi / 180.0)),
-    "rad2deg":  (_quiet(xp.rad2deg), lambda g, out, x: g * (180.0 / math.pi)),
+    "deg2rad":  (quiet(xp.deg2rad), lambda g, out, x: g * (math.pi / 180.0)),
+    "rad2deg":  (quiet(xp.rad2deg), lambda g, out, x: g * (180.0 / math.pi)),
     # g 2/sqrt(pi) e^(-x^2)
     "erf":      (erf,
-        _quiet(lambda g, out, x: g * (_TWO_OVER_SQRT_PI * _exp(-(x * x))))),
+        quiet(lambda g, out, x: g * (_TWO_OVER_SQRT_PI * _exp(-(x * x))))),
 }  # fmt: skip
 
 
@@ -743,23 +731,23 @@ def _copysign_slope(a: Any, out: Any) -> Any:
 ELEMENTWISE_MATH: dict[str, tuple[Callable[..., Any], ...]] = {
     # out = sqrt(a^2 + b^2)   da = g a / out                db = g b / out
     "hypot": (
-        _quiet(lambda g, out, a, b: g * a / out),
-        _quiet(lambda g, out, a, b: g * b / out),
+        quiet(lambda g, out, a, b: g * a / out),
+        quiet(lambda g, out, a, b: g * b / out),
     ),
     # out = arctan2(a, b)     da = g b / (a^2 + b^2)        db = -g a / (a^2 + b^2)
     "arctan2": (
-        _quiet(lambda g, out, a, b: g * b / (a * a + b * b)),
-        _quiet(lambda g, out, a, b: -(g * a) / (a * a + b * b)),
+        quiet(lambda g, out, a, b: g * b / (a * a + b * b)),
+        quiet(lambda g, out, a, b: -(g * a) / (a * a + b * b)),
     ),
     # out = log(e^a + e^b)    da = g e^(a - out)            db = g e^(b - out)
     "logaddexp": (
-        _quiet(lambda g, out, a, b: g * _exp(a - out)),
-        _quiet(lambda g, out, a, b: g * _exp(b - out)),
+        quiet(lambda g, out, a, b: g * _exp(a - out)),
+        quiet(lambda g, out, a, b: g * _exp(b - out)),
     ),
     # out = log2(2^a + 2^b)   da = g 2^(a - out)            db = g 2^(b - out)
     "logaddexp2": (
-        _quiet(lambda g, out, a, b: g * _apply("exp2", a - out)),
-        _quiet(lambda g, out, a, b: g * _apply("exp2", b - out)),
+        quiet(lambda g, out, a, b: g * _apply("exp2", a - out)),
+        quiet(lambda g, out, a, b: g * _apply("exp2", b - out)),
     ),
     # out = minimum(a, b)     da = g [a < b] + g/2 [a = b]  db = g [b < a] + g/2 [a = b]
     "minimum": (
@@ -823,7 +811,7 @@ def _normal_cdf(x: Any) -> Any:
     return 0.5 * (1.0 + _apply("erf", x * _SQRT1_2))
 
 
-@_quiet
+@quiet
 def gelu(x: Any) -> Any:
     """x Phi(x), Phi the standard normal CDF (from erfc: gelu(-10) = -7.6e-23, not 0)."""
     return x * _normal_cdf(x)
@@ -833,7 +821,7 @@ def _gelu_tanh_inner(x: Any) -> Any:
     return _SQRT_2_OVER_PI * (x + _GELU_CUBIC * (x * x * x))
 
 
-@_quiet
+@quiet
 def gelu_tanh(x: Any) -> Any:
     """x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, the tanh approximation of gelu."""
     return 0.5 * x * (1.0 + xp.tanh(_gelu_tanh_inner(x)))
@@ -850,7 +838,7 @@ def silu(x: Any) -> Any:
     return x * sigmoid(x)
 
 
-@_quiet
+@quiet
 def softplus(x: Any, beta: float, threshold: float) -> Any:
     """log(1 + e^(beta x)) / beta as (max(z, 0) + log1p(e^-|z|)) / beta, z = beta x (e^z is
     never formed: exact at +-1e4), and x itself where z > threshold (as PyTorch)."""
@@ -898,7 +886,7 @@ def _mish_vjp(g: Any, out: Any, x: Any) -> Any:
     return g * (t + x * ((1.0 - t * t) * _apply("sigmoid", x)))
 
 
-@_quiet
+@quiet
 def log_sigmoid(x: Any) -> Any:
     """log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|): exact at +-1e4 (0 and -1e4)."""
     return xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
@@ -936,12 +924,12 @@ ACTIVATIONS: dict[str, tuple[Callable[..., Any], ...]] = {
     "selu": (_elu_vjp,),
     # out = x Phi(x)          dx = g (Phi(x) + x phi(x)),  phi(x) = e^(-x^2/2) / sqrt(2 pi)
     "gelu": (
-        _quiet(
+        quiet(
             lambda g, out, x: g * (_normal_cdf(x) + x * (_INV_SQRT_2PI * _exp(-0.5 * (x * x))))
         ),
     ),
     # out = x (1 + tanh u)/2  dx = g ((1 + t)/2 + x (1 - t^2) u'/2),  t = tanh u
-    "gelu_tanh": (_quiet(_gelu_tanh_vjp),),
+    "gelu_tanh": (quiet(_gelu_tanh_vjp),),
     # out = x s, s = sigmoid  dx = g s (1 + x (1 - s))
     "silu": (
         lambda g, out, x: g * (_apply("sigmoid", x) * (1.0 + x * (1.0 - _apply("sigmoid", x)))),
@@ -954,7 +942,7 @@ ACTIVATIONS: dict[str, tuple[Callable[..., Any], ...]] = {
     ),
     # out = x / (1 + |x|)     dx = g / (1 + |x|)^2
     "softsign": (
-        _quiet(lambda g, out, x: g / ((1.0 + _apply("abs", x)) * (1.0 + _apply("abs", x)))),
+        quiet(lambda g, out, x: g / ((1.0 + _apply("abs", x)) * (1.0 + _apply("abs", x)))),
     ),
     # out = clip(x, lo, hi)   dx = g for lo < x < hi, else 0 (0 at the kinks, as PyTorch)
     "hardtanh": (lambda g, out, x, lo, hi: _masked(g, (_data(x) > lo) & (_data(x) < hi)),),

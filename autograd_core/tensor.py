@@ -878,7 +878,7 @@ class Tensor(Node):
 
     # x % y, y % x: numpy's remainder (the sign of the divisor, nan for y = 0), the rule of
     # ``autograd_core.remainder``: dx = g, dy = -g floor(x / y)
-    __mod__, __rmod__ = _operators("remainder", calculus._quiet(np.remainder))
+    __mod__, __rmod__ = _operators("remainder", calculus.quiet(np.remainder))
     __mod__.__name__, __rmod__.__name__ = "__mod__", "__rmod__"
 
     # activations (PyTorch's names and parameters; PyTorch's gradients at the kinks)

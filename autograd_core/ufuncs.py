@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .calculus import _quiet
+from .calculus import quiet
 from .tensor import Tensor, _elementwise, _tensors
 
 __all__ = [
@@ -93,7 +93,7 @@ def nan_to_num(
 
 def _two_inputs(op: str, kernel: Callable[[Any, Any], Any], doc: str) -> Callable[..., Tensor]:
     """The function ``op(a, b)``: broadcasting, numpy's values, no warning, rule ``op``."""
-    quiet_kernel = _quiet(kernel)
+    quiet_kernel = quiet(kernel)
 
     def function(a: Any, b: Any) -> Tensor:
         ta, tb = _tensors([a, b], op)

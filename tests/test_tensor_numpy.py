@@ -260,3 +260,12 @@ def test_readme_table_is_generated_from_the_code():
     )
     names = [row[0] for row in numpy_api.supported()]
     assert {"np.exp", "np.sum", "np.maximum", "np.concatenate", "np.where", "np.add"} <= set(names)
+
+
+def test_exp_overflow_is_inf_without_a_warning():
+    # as PyTorch: e^1000 is inf, an answer rather than a RuntimeWarning from inside the library
+    x = Tensor(np.array([1000.0, 0.0]), requires_grad=True)
+    y = x.exp()
+    assert np.isinf(y.data[0]) and y.data[1] == 1.0
+    y.sum().backward()
+    assert np.isinf(x.grad[0]) and x.grad[1] == 1.0
