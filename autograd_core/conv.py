@@ -119,15 +119,8 @@ def conv2d(
     return out + b.reshape(o, 1, 1)
 
 
-def conv1d(
-    x: Any,
-    weight: Any,
-    bias: Any = None,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-    groups: int = 1,
-) -> Tensor:
+def conv1d(x: Any, weight: Any, bias: Any = None, stride: int = 1, padding: int = 0,
+           dilation: int = 1, groups: int = 1) -> Tensor:
     """The 1-D convolution of x (N, C, L) with ``weight`` (O, C/groups, k), plus ``bias``
     (O,): ``conv2d`` on a height-1 image, out (N, O, Lo), Lo = floor((L + 2p - d (k-1) - 1)/s) + 1.
     """

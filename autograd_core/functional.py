@@ -63,6 +63,18 @@ def _tracing() -> Iterator[None]:
 _FLOAT, _ARRAY, _TENSOR, _SCALAR, _NODE = "float", "array", "tensor", "scalar", "node"
 
 
+def _prime_args(
+    args: Sequence[Any], nums: Sequence[int], what: str, scalars: bool
+) -> tuple[list[Any], dict[int, str], bool]:
+    """The arguments with those at ``nums`` primed (see ``_prime``), their kinds, and whether
+    the call is nested inside another transform."""
+    primed = list(args)
+    kinds = {}
+    for i in nums:
+        primed[i], kinds[i] = _prime(args[i], f"{what}: argument {i}", scalars=scalars)
+    return primed, kinds, _nested(kinds.values(), args)
+
+
 def _prime(x: Any, what: str, scalars: bool) -> tuple[Any, str]:
     """The leaf a transform differentiates with respect to, and the kind of ``x``."""
     if isinstance(x, Node):
@@ -198,11 +210,7 @@ def value_and_grad(
 
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)
-        primed = list(args)
-        kinds = {}
-        for i in nums:
-            primed[i], kinds[i] = _prime(args[i], f"{what}: argument {i}", scalars=True)
-        nested = _nested(kinds.values(), args)
+        primed, kinds, nested = _prime_args(args, nums, what, scalars=True)
         out, aux = _call(f, primed, kwargs, has_aux, what)
         _one_number(out, what)
         gs = _vjp(out, [primed[i] for i in nums], None, nested)
@@ -319,11 +327,7 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
 
     def jacobian_f(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)
-        primed = list(args)
-        kinds = {}
-        for i in nums:
-            primed[i], kinds[i] = _prime(args[i], f"{what}: argument {i}", scalars=False)
-        nested = _nested(kinds.values(), args)
+        primed, kinds, nested = _prime_args(args, nums, what, scalars=False)
         out, _ = _call(f, primed, kwargs, False, what)
         if isinstance(out, Scalar):
             raise TypeError(f"{what}: f returned a Scalar; it works on functions of Tensors")

@@ -579,19 +579,20 @@ def _draw(sample: Any, shape: Any, dt: np.dtype) -> np.ndarray:
     return sample(shape).astype(dt)
 
 
-def rand(
-    shape: int | Sequence[int], rng: np.random.Generator, dtype: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
+def _random(op: str, method: str, shape: int | Sequence[int], rng: np.random.Generator,
+            dtype: Any, requires_grad: bool) -> Tensor:
+    """A leaf of samples from ``rng.<method>`` (never from hidden global state)."""
+    sample = getattr(_generator(rng, op), method)
+    return _leaf(_draw(sample, shape, _dtype(dtype, op)), requires_grad)
+
+
+def rand(shape: int | Sequence[int], rng: np.random.Generator, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) drawn from ``rng``."""
-    return _leaf(_draw(_generator(rng, "rand").random, shape, _dtype(dtype, "rand")),
-                 requires_grad)
+    return _random("rand", "random", shape, rng, dtype, requires_grad)
 
 
-def randn(
-    shape: int | Sequence[int], rng: np.random.Generator, dtype: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
+def randn(shape: int | Sequence[int], rng: np.random.Generator, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """Standard normal samples drawn from ``rng``."""
-    return _leaf(_draw(_generator(rng, "randn").standard_normal, shape, _dtype(dtype, "randn")),
-                 requires_grad)
+    return _random("randn", "standard_normal", shape, rng, dtype, requires_grad)
