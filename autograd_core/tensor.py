@@ -190,6 +190,16 @@ def _elementwise(op: str, fn: Callable[[Any, Any], Any], a: Tensor, b: Tensor) -
     return _result(value, op, (a, b))
 
 
+def _one_axis(axis: Any, ndim: int, op: str) -> int:
+    """The one normalized axis an op works along; None or several axes is a TypeError naming
+    the op (numpy's reductions accept those, these ops do not)."""
+    if axis is None or (np.ndim(axis) != 0):
+        raise TypeError(
+            f"{op}: axis must be one int, got {axis!r}; for all entries, reshape to 1-D first"
+        )
+    return _normalize_axes(axis, ndim, op)[0]
+
+
 def _operators(
     op: str, fn: Callable[[Any, Any], Any]
 ) -> tuple[Callable[[Tensor, Any], Tensor], Callable[[Tensor, Any], Tensor]]:
@@ -1131,19 +1141,14 @@ class Tensor(Node):
 
         One fused rule, out (g - sum(g out)): as fast as it gets and no e^x is ever formed."""
         x = self.data
-        if axis is None or isinstance(axis, (tuple, list)):
-            raise TypeError(
-                f"softmax: axis must be one int (the axis whose entries sum to 1), got "
-                f"{axis!r}; for a softmax over all entries, reshape to 1-D first"
-            )
-        (ax,) = _normalize_axes(axis, x.ndim, "softmax")
+        ax = _one_axis(axis, x.ndim, "softmax")
         return _result(calculus.softmax(x, ax), "softmax", (self,), (ax,))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - logsumexp(x) along ``axis``, computed with the max shift: exact at |x| = 1e4
         (log_softmax([0, -1e4]) = [0, -1e4]). One fused rule, g - e^out sum(g)."""
         x = self.data
-        (ax,) = _normalize_axes(axis, x.ndim, "log_softmax")
+        ax = _one_axis(axis, x.ndim, "log_softmax")
         return _result(calculus.log_softmax(x, ax), "log_softmax", (self,), (ax,))
 
     def cross_entropy(self, target: Any, axis: int = -1) -> Tensor:
@@ -1156,7 +1161,7 @@ class Tensor(Node):
         the loss of every classifier as a single node instead of three, computed with the max
         shift so it is exact at any |x|."""
         x = self.data
-        (ax,) = _normalize_axes(axis, x.ndim, "cross_entropy")
+        ax = _one_axis(axis, x.ndim, "cross_entropy")
         t = _value(target)
         t = np.asarray(t, dtype=x.dtype)
         if t.shape != x.shape:
@@ -1322,7 +1327,7 @@ class Tensor(Node):
         default), as ``np.repeat``. The gradient sums each entry's copies."""
         if axis is None:
             return self.ravel().repeat(repeats, 0)
-        (ax,) = _normalize_axes(axis, self.data.ndim, "repeat")
+        ax = _one_axis(axis, self.data.ndim, "repeat")
         r = np.asarray(repeats)
         if r.dtype.kind not in "iu" or (r < 0).any() or r.ndim > 1:
             raise ValueError(f"repeat: repeats must be non-negative integers, got {repeats!r}")
@@ -1396,7 +1401,7 @@ class Tensor(Node):
         ``np.take``; repeated indices accumulate their gradients."""
         if axis is None:
             return self.ravel().take(indices, 0)
-        (ax,) = _normalize_axes(axis, self.data.ndim, "take")
+        ax = _one_axis(axis, self.data.ndim, "take")
         index = _index_array(indices)
         if index.dtype.kind == "b":
             raise IndexError("take: indices must be integers, got booleans")
@@ -1461,7 +1466,7 @@ def _cumulative_operand(x: Tensor, axis: int | None, op: str) -> tuple[Tensor, i
         return (x if x.ndim == 1 else x.reshape(-1)), 0
     if not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
-    (ax,) = _normalize_axes(axis, x.ndim, op)
+    ax = _one_axis(axis, x.ndim, op)
     return x, ax
 
 
@@ -1512,7 +1517,7 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     occupies in the output."""
     ts = _tensors(tensors, "concat")
     nd = ts[0].ndim
-    (ax,) = _normalize_axes(axis, nd, "concat")
+    ax = _one_axis(axis, nd, "concat")
     try:
         value = np.concatenate([t.data for t in ts], axis=ax)
     except ValueError:
@@ -1528,7 +1533,7 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join same-shape tensors along a new ``axis``; input i's gradient is g[..., i, ...]."""
     ts = _tensors(tensors, "stack")
-    (ax,) = _normalize_axes(axis, ts[0].ndim + 1, "stack")
+    ax = _one_axis(axis, ts[0].ndim + 1, "stack")
     try:
         value = np.stack([t.data for t in ts], axis=ax)
     except ValueError:

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd_core import Scalar, Tensor
+from autograd_core import Scalar, Tensor, concat
 from nn import datasets as D
 from nn.datasets import read_idx, split_train_test
 from nn.safe_npz import load_npz
@@ -616,6 +616,17 @@ ARGUMENTS = {
     "softmax axis tuple": (lambda: T(2, 3).softmax(axis=(0, 1)), TypeError, "one int"),
     "softmax axis float": (lambda: T(2, 3).softmax(axis=1.0), TypeError, "softmax: axis must be"),
     "softmax axis 5": (lambda: T(2, 3).softmax(axis=5), ValueError, "out of range"),
+    "log_softmax axis None": (
+        lambda: T(2, 3).log_softmax(axis=None),
+        TypeError,
+        "log_softmax: axis must be one int",
+    ),
+    "cross_entropy axis None": (
+        lambda: T(2, 3).cross_entropy(np.ones((2, 3)) / 3, axis=None),
+        TypeError,
+        "cross_entropy: axis must be one int",
+    ),
+    "concat axis tuple": (lambda: concat([T(2), T(2)], axis=(0,)), TypeError, "concat: axis"),
     "reshape floats": (
         lambda: T(6).reshape(2.0, 3),
         TypeError,
