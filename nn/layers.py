@@ -88,6 +88,15 @@ class _ConvNd(Module):
             else None
         )
 
+    #: the functional form of the subclass (conv1d or conv2d)
+    _conv: Any
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x, self.dtype)
+        return self._conv(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
     def extra_repr(self) -> str:
         return (
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -126,16 +135,7 @@ class Conv2d(_ConvNd):
             seed,
         )
 
-    def forward(self, x: Any) -> Tensor:
-        return F.conv2d(
-            _as_tensor(x, self.dtype),
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.groups,
-        )
+    _conv = staticmethod(F.conv2d)
 
 
 class Conv1d(_ConvNd):
@@ -168,16 +168,7 @@ class Conv1d(_ConvNd):
             seed,
         )
 
-    def forward(self, x: Any) -> Tensor:
-        return F.conv1d(
-            _as_tensor(x, self.dtype),
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.groups,
-        )
+    _conv = staticmethod(F.conv1d)
 
 
 class MaxPool2d(Module):
