@@ -168,7 +168,13 @@ def _operand(x: Any, like: Tensor) -> Tensor:
     if isinstance(x, (Integral, np.integer, np.floating)) and not isinstance(x, np.bool_):
         # numpy scalars count as numbers too: np.sqrt(2) * x keeps a float32 x in float32
         return _const(np.asarray(x, dtype=like.data.dtype))
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except ValueError:  # numpy: "inhomogeneous shape"
+        raise ValueError(
+            f"Tensor operand: a ragged nested sequence (rows of different lengths) is not an "
+            f"array; got {x!r:.80}"
+        ) from None
     if arr.dtype.kind in "iu":
         return _const(arr.astype(like.data.dtype))
     return _const(_as_float_array(arr, "Tensor operand"))
@@ -756,6 +762,11 @@ class Tensor(Node):
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """min(max(x, lo), hi); the gradient is 1 where lo <= x <= hi, else 0."""
         x = self.data
+        for name, bound in (("lo", lo), ("hi", hi)):
+            if bound is not None and np.asarray(_value(bound)).dtype.kind not in "iuf":
+                raise TypeError(
+                    f"clip: {name} must be a number, an array of numbers or None, got {bound!r}"
+                )
         mask = np.ones(x.shape, dtype=bool)
         if lo is not None:
             mask &= x >= lo

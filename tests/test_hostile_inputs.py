@@ -627,6 +627,9 @@ ARGUMENTS = {
         "cross_entropy: axis must be one int",
     ),
     "concat axis tuple": (lambda: concat([T(2), T(2)], axis=(0,)), TypeError, "concat: axis"),
+    "clip bound string": (lambda: T(2, 3).clip("a", 1), TypeError, "clip: lo must be a number"),
+    "clip bound None list": (lambda: T(2, 3).clip(0, [None]), TypeError, "clip: hi must be"),
+    "operand ragged list": (lambda: T(2, 2) + [[1.0], [2.0, 3.0]], ValueError, "ragged nested"),
     "reshape floats": (
         lambda: T(6).reshape(2.0, 3),
         TypeError,
