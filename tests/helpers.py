@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+import tracemalloc
 
 import numpy as np
 
@@ -38,6 +39,19 @@ def write_mnist_dir(directory, n_train=6, n_test=4, gz=False, seed=0):
         else:
             (directory / stem).write_bytes(data)
     return arrays
+
+
+def peak_allocation(fn, times: int) -> int:
+    """The peak bytes traced while ``fn()`` runs ``times`` times, above what was traced when it
+    started (tracemalloc): how the optimizers' tests show a step allocates nothing."""
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for _ in range(times):
+            fn()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
 
 
 # --- registry of the Tensor engine's property tests ----------------------------------------

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
 from nn import Parameter
 from nn.optim import SGD, Adam
+
+from helpers import peak_allocation
 
 
 def param(values, grad, dtype=np.float64):
@@ -99,14 +99,7 @@ def test_step_allocates_nothing(make):
     params = [param(np.ones((100, 50)), np.full((100, 50), 0.5)), param(np.ones(50), np.ones(50))]
     opt = make(params)
     opt.step()  # state buffers are created at the first step
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        for _ in range(20):
-            opt.step()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    peak = peak_allocation(opt.step, 20)
     assert peak < 2_000, f"a step allocated {peak} bytes (one temporary would be 40,000)"
 
 

@@ -3,14 +3,14 @@ param_groups, state_dict round trips, and misuse."""
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
 import nn
 from nn import Parameter
 from nn.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+
+from helpers import peak_allocation
 
 RNG = np.random.default_rng(3)
 STEPS = 5
@@ -186,14 +186,7 @@ def test_new_optimizers_step_allocates_nothing(cls, extra):
     kw = {"momentum": 0.9, "centered": True} if cls is RMSprop else {}
     opt = cls(params, lr=1e-3, **kw, **extra)
     opt.step()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        for _ in range(20):
-            opt.step()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    peak = peak_allocation(opt.step, 20)
     assert peak < 2_000, f"a step allocated {peak} bytes (one temporary would be 40,000)"
 
 
