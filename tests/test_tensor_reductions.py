@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd_core as ag
-from autograd_core import Tensor, enable_grad, grad
+from autograd_core import Tensor, grad
 from autograd_core.testing import check_grad
 
 from helpers import covers, covers_second_order
@@ -214,11 +214,4 @@ def test_second_order(name, data):
     elements = {"prod": ZEROS_SMALL, "cumprod": ZEROS_SMALL, "min": GRID}.get(name, SMALL)
     a = leaf(data.draw(hnp.arrays(np.float64, (2, 3), elements=elements, unique=unique)))
     b = leaf(data.draw(hnp.arrays(np.float64, (2, 3), elements=SMALL)))
-    w = np.random.default_rng(1).standard_normal(fn(a, b).shape)
-
-    def first_derivatives(x, y):
-        with enable_grad():
-            gx, gy = grad((fn(x, y) * w).sum(), [x, y], create_graph=True)
-        return (gx * gx).sum() + (gx * gy).sum() + gy.sum()
-
-    check_grad(first_derivatives, [a, b], rtol=1e-4, atol=1e-6)
+    check_grad(fn, [a, b], order=2, rtol=1e-4, atol=1e-6)
