@@ -88,7 +88,7 @@ def _input_values(parents: tuple, shape: tuple[int, ...], index: tuple[int, ...]
     summary of an input that does not broadcast to it (a reduction's, a matmul's)."""
     parts = []
     for i, p in enumerate(parents):
-        data = p.data
+        data = p._data
         try:
             value = np.broadcast_to(data, shape)[index]
             parts.append(f"input {i} = {float(value)!r}")
@@ -101,7 +101,7 @@ def _input_values(parents: tuple, shape: tuple[int, ...], index: tuple[int, ...]
 def check_forward(out: Any, parents: tuple) -> None:
     """Record where ``out`` was created; raise if its value holds a nan."""
     out._origin = user_frame()
-    value = out.data
+    value = out._data
     if value.dtype.kind == "f" and np.isnan(value).any():
         index = _first(np.isnan(value))
         raise FloatingPointError(
@@ -114,14 +114,14 @@ def check_forward(out: Any, parents: tuple) -> None:
 def check_gradient(node: Any, parent: Any, contribution: Any, total: Any) -> None:
     """An ``on_edge`` observer of the backward sweep: raise if the gradient that ``node``'s
     VJP sent to ``parent`` holds a nan or an inf."""
-    g = contribution.data if hasattr(contribution, "requires_grad") else contribution
+    g = contribution._data if hasattr(contribution, "requires_grad") else contribution
     g = np.asarray(g)
     bad = ~np.isfinite(g)
     if not bad.any():
         return
     index = _first(bad) if g.ndim else ()
     i = next(k for k, p in enumerate(node.parents) if p is parent)
-    value = np.asarray(parent.data)
+    value = np.asarray(parent._data)
     at = f"{float(value[index])!r}" if value.shape == g.shape else f"shape {value.shape}"
     raise FloatingPointError(
         f"detect_anomaly: the backward of {node.op} produced {float(g[index])!r} at index "

@@ -107,7 +107,7 @@ def conv2d(
     ho, wo = _output_size(op, x.shape, w.shape[2:], geom.stride, geom.padding, geom.dilation)
     if ho < 1 or wo < 1 or x.shape[0] == 0 or o == 0 or c == 0:
         raise ValueError(f"{op}: input {x.shape} and weight {w.shape} give an empty output")
-    value, cols = calculus.conv2d(x.data, w.data, geom)
+    value, cols = calculus.conv2d(x._data, w._data, geom)
     # the columns are kept for the weight's VJP only when there will be a backward pass
     keep = w.requires_grad and is_grad_enabled()
     out = _result(value, "conv2d", (x, w), (geom, cols if keep else None))
@@ -176,7 +176,7 @@ def max_pool2d(
     op = "max_pool2d"
     x = _as_tensor(x)
     kernel, strides, pads = _pool_args(op, x, kernel_size, stride, padding)
-    value, arg = calculus.max_pool2d(x.data, kernel, strides, pads)
+    value, arg = calculus.max_pool2d(x._data, kernel, strides, pads)
     return _result(value, "max_pool2d", (x,), (arg, kernel, strides, pads))
 
 

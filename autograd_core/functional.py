@@ -90,8 +90,8 @@ def _prime(x: Any, what: str, scalars: bool) -> tuple[Any, str]:
             t = cast(Tensor, x)
             return t.reshape(t.shape), _NODE
         if isinstance(x, Scalar):
-            return Scalar(x.data), _SCALAR
-        return Tensor(x.data, requires_grad=True), _TENSOR
+            return Scalar(x._data), _SCALAR
+        return Tensor(x._data, requires_grad=True), _TENSOR
     if isinstance(x, (Real, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)):
         return Tensor(np.float64(x), requires_grad=True), _FLOAT
     try:
@@ -113,7 +113,7 @@ def _out(value: Any, kind: str, nested: bool) -> Any:
     """A derivative handed back: the recorded node if nested, else a plain value."""
     if nested:
         return value
-    data = value.data if isinstance(value, Node) else value
+    data = value._data if isinstance(value, Node) else value
     if kind in (_FLOAT, _SCALAR):
         return float(np.asarray(data).reshape(()))
     if kind == _TENSOR:
@@ -125,7 +125,7 @@ def _plain(value: Any, nested: bool) -> Any:
     """f's value handed back: the node if nested, else its data (a float if 0-d)."""
     if nested or not isinstance(value, Node):
         return value
-    data = value.data
+    data = value._data
     return float(data) if np.ndim(data) == 0 else data
 
 
@@ -184,8 +184,8 @@ def _vjp(out: Node, xs: Sequence[Node], cotangent: Any, create_graph: Any) -> li
 
 
 def _one_number(out: Node, what: str) -> None:
-    shape = np.shape(out.data)
-    if np.size(out.data) != 1:
+    shape = np.shape(out._data)
+    if np.size(out._data) != 1:
         raise ValueError(
             f"{what}: f must return one number, but it returned shape {shape}; use "
             "AF.vjp (for u^T J) or AF.jacobian (for the whole J) instead"
@@ -215,7 +215,7 @@ def value_and_grad(
         _one_number(out, what)
         gs = _vjp(out, [primed[i] for i in nums], None, nested)
         grads = tuple(_out(g, kinds[i], nested) for g, i in zip(gs, nums))
-        value = out if nested else float(np.asarray(out.data).reshape(()))
+        value = out if nested else float(np.asarray(out._data).reshape(()))
         result = grads[0] if single else grads
         return ((value, aux), result) if has_aux else (value, result)
 
@@ -255,13 +255,13 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     xs, kinds = zip(*(_prime(p, f"vjp: primals[{i}]", False) for i, p in enumerate(primals)))
     nested = _nested(kinds)
     out, _ = _call(f, list(xs), {}, False, what)
-    shape = np.shape(out.data)
+    shape = np.shape(out._data)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         u = cotangent if isinstance(cotangent, Node) else Tensor(cotangent)
-        if np.shape(u.data) != shape:
+        if np.shape(u._data) != shape:
             raise ValueError(
-                f"vjp_fn: the cotangent has shape {np.shape(u.data)} but f's output has "
+                f"vjp_fn: the cotangent has shape {np.shape(u._data)} but f's output has "
                 f"shape {shape}; they must be equal"
             )
         recorded = nested or u.requires_grad or _depth.value > 0
@@ -288,16 +288,16 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     xs, kinds = zip(*(_prime(p, f"jvp: primals[{i}]", False) for i, p in enumerate(primals)))
     ts = []
     for i, (x, t) in enumerate(zip(xs, tangents)):
-        t = t if isinstance(t, Tensor) else np.asarray(t, dtype=x.data.dtype)
-        if np.shape(t.data if isinstance(t, Tensor) else t) != x.shape:
+        t = t if isinstance(t, Tensor) else np.asarray(t, dtype=x._data.dtype)
+        if np.shape(t._data if isinstance(t, Tensor) else t) != x.shape:
             raise ValueError(
-                f"jvp: tangents[{i}] has shape {np.shape(t.data if isinstance(t, Tensor) else t)}"
+                f"jvp: tangents[{i}] has shape {np.shape(t._data if isinstance(t, Tensor) else t)}"
                 f" but primals[{i}] has shape {x.shape}; they must be equal"
             )
         ts.append(t)
     nested = _nested(kinds, ts)
     out, _ = _call(f, list(xs), {}, False, "jvp")
-    u = Tensor(np.zeros_like(out.data), requires_grad=True)
+    u = Tensor(np.zeros_like(out._data), requires_grad=True)
     # u^T J_i, recorded; outside other transforms only its dependence on u is needed
     gs = _vjp(out, xs, u, True if nested else graph.LINEAR)
     live = [(g, t) for g, t in zip(gs, ts) if g.requires_grad]
@@ -309,7 +309,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
         with _tracing():
             total = sum((g * t).sum() for g, t in live)
         (tangent_out,) = _vjp(total, [u], None, nested)
-    kind = _FLOAT if out.data.ndim == 0 and set(kinds) == {_FLOAT} else _ARRAY
+    kind = _FLOAT if out._data.ndim == 0 and set(kinds) == {_FLOAT} else _ARRAY
     return _plain(out, nested), _out(tangent_out, kind, nested)
 
 
@@ -332,7 +332,7 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
         if isinstance(out, Scalar):
             raise TypeError(f"{what}: f returned a Scalar; it works on functions of Tensors")
         xs = [primed[i] for i in nums]
-        by_columns = sum(x.data.size for x in xs) + 2 < out.data.size and out.requires_grad
+        by_columns = sum(x._data.size for x in xs) + 2 < out._data.size and out.requires_grad
         jacs = (_columns if by_columns else _rows)(out, xs, nested)
         result = tuple(_out(j, kinds[i], nested) for j, i in zip(jacs, nums))
         return result[0] if single else result
@@ -342,11 +342,11 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
 
 def _rows(out: Tensor, xs: list[Tensor], nested: bool) -> list[Any]:
     """d out/d x for each x, shape ``out.shape + x.shape``: one sweep per entry of out."""
-    m = out.data.size
+    m = out._data.size
     if not out.requires_grad or m == 0:
-        zeros = [np.zeros(out.shape + x.shape, dtype=x.data.dtype) for x in xs]
+        zeros = [np.zeros(out.shape + x.shape, dtype=x._data.dtype) for x in xs]
         return [Tensor(z) for z in zeros] if nested else zeros
-    seed = np.zeros(m, dtype=out.data.dtype)
+    seed = np.zeros(m, dtype=out._data.dtype)
     rows: list[list[Any]] = [[] for _ in xs]
     for k in range(m):
         seed[k] = 1.0
@@ -362,16 +362,16 @@ def _rows(out: Tensor, xs: list[Tensor], nested: bool) -> list[Any]:
 def _columns(out: Tensor, xs: list[Tensor], nested: bool) -> list[Any]:
     """d out/d x for each x, shape ``out.shape + x.shape``: g(u) = u^T J recorded once, then
     column k of J is d(g_k)/du, one sweep per entry of each x."""
-    m = out.data.size
-    u = Tensor(np.zeros_like(out.data), requires_grad=True)
+    m = out._data.size
+    u = Tensor(np.zeros_like(out._data), requires_grad=True)
     jacs = []
     for g, x in zip(_vjp(out, xs, u, True if nested else graph.LINEAR), xs):
-        n = x.data.size
+        n = x._data.size
         if not g.requires_grad or n == 0:
-            zeros = np.zeros(out.shape + x.shape, dtype=x.data.dtype)
+            zeros = np.zeros(out.shape + x.shape, dtype=x._data.dtype)
             jacs.append(Tensor(zeros) if nested else zeros)
             continue
-        seed = np.zeros(n, dtype=x.data.dtype)
+        seed = np.zeros(n, dtype=x._data.dtype)
         cols = []
         for k in range(n):
             seed[k] = 1.0
@@ -405,8 +405,8 @@ def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
     """
     what = "hvp"
     X, kind = _prime(x, "hvp: x", scalars=False)
-    vv = v if isinstance(v, Tensor) else np.asarray(v, dtype=X.data.dtype)
-    v_shape = np.shape(vv.data if isinstance(vv, Tensor) else vv)
+    vv = v if isinstance(v, Tensor) else np.asarray(v, dtype=X._data.dtype)
+    v_shape = np.shape(vv._data if isinstance(vv, Tensor) else vv)
     if v_shape != X.shape:
         raise ValueError(f"hvp: v has shape {v_shape} but x has shape {X.shape}; they must "
                          "be equal")

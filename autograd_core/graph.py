@@ -120,8 +120,8 @@ class Node:
     gradients.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_params", "_acc")
-    data: Any
+    __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_params", "_acc")
+    _data: Any
     grad: Any
     requires_grad: bool
     name: str | None
@@ -191,6 +191,15 @@ class Node:
                 "constants only, or inside no_grad()"
             )
         _sweep(self, self._seed(grad, False), False, None, type(self)._accumulate_grads)
+
+
+def read_only_value(op: str) -> ValueError:
+    """The error for writing the value of a recorded op result (either engine)."""
+    return ValueError(
+        f"the value of a recorded '{op}' result is read-only: backward() reads it to compute "
+        "gradients, so changing it would make them wrong (change the inputs and recompute, "
+        "work on a copy, or compute it under no_grad() if it needs no gradient)"
+    )
 
 
 #: ``on_edge(node, parent, contribution, total)``: told of every ``+=`` of a sweep.
@@ -418,9 +427,9 @@ def grad(
 def _grad_seed(output: Node, grad_outputs: Any, create_graph: bool) -> Any:
     """d(output)/d(output) for ``grad``: ``grad_outputs`` checked (a recorded Tensor stays
     recorded under create_graph), or 1 for a one-element output."""
-    shape = getattr(output.data, "shape", ())
+    shape = getattr(output._data, "shape", ())
     if grad_outputs is None:
-        if getattr(output.data, "size", 1) != 1:
+        if getattr(output._data, "size", 1) != 1:
             raise ValueError(
                 f"grad(): the output has shape {shape}, not one element; pass "
                 f"grad_outputs (the upstream gradient, of shape {shape}) or reduce the "
@@ -429,12 +438,12 @@ def _grad_seed(output: Node, grad_outputs: Any, create_graph: bool) -> Any:
         return output._seed(None, create_graph)
     if isinstance(grad_outputs, Node):
         if create_graph and grad_outputs.requires_grad:
-            g_shape = getattr(grad_outputs.data, "shape", ())
+            g_shape = getattr(grad_outputs._data, "shape", ())
             if g_shape != shape:
                 raise ValueError(
                     f"grad(): grad_outputs has shape {g_shape} but the output has shape "
                     f"{shape}; they must be equal"
                 )
             return grad_outputs
-        grad_outputs = grad_outputs.data
+        grad_outputs = grad_outputs._data
     return output._seed(grad_outputs, create_graph)

@@ -103,7 +103,7 @@ def _lapack(op: str, *xs: Tensor, kernel: str | None = None, **kwargs: Any) -> A
     fn = getattr(calculus.xp.linalg, kernel or op)
     try:
         with np.errstate(divide="ignore"):  # log 0 = -inf inside det/slogdet is the answer
-            return fn(*(x.data for x in xs), **kwargs)
+            return fn(*(x._data for x in xs), **kwargs)
     except LinAlgError as e:
         shapes = " and ".join(str(x.shape) for x in xs)
         raise LinAlgError(f"{op}: input of shape {shapes}: {e}") from None
@@ -241,7 +241,7 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None
 
 def _p_norm(x: Tensor, p: float, axes: tuple[int, ...], keepdims: bool) -> Tensor:
     """(sum |x|^p)^(1/p) over axes, for 0 < p < inf: one node, overflow-free."""
-    value = calculus.vector_norm(x.data, p, axes, keepdims)
+    value = calculus.vector_norm(x._data, p, axes, keepdims)
     return _result(value, "norm", (x,), (p, kept_shape(x.shape, axes)))
 
 
@@ -260,7 +260,7 @@ def _vector(x: Tensor, ord: Any, axes: tuple[int, ...]) -> Tensor:
     if ord == -math.inf:
         return _min(abs(x), axes)
     if ord == 0:  # the number of nonzero entries: piecewise constant, no gradient
-        return _const((x.data != 0).sum(axis=axes, keepdims=True).astype(x.dtype))
+        return _const((x._data != 0).sum(axis=axes, keepdims=True).astype(x.dtype))
     if ord < 0:
         raise ValueError(f"norm: ord={ord!r}: negative vector norms are not supported")
     return _p_norm(x, float(ord), axes, True)

@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled
+from .graph import Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled, read_only_value
 
 __all__ = ["Scalar", "RULES"]
 
 
 def _value(x: Any) -> float:
-    return x.data if isinstance(x, Scalar) else x
+    return x._data if isinstance(x, Scalar) else x
 
 
 def _step(x: Any) -> float:
@@ -189,7 +189,7 @@ _new = object.__new__  # nodes are built by slot assignment, skipping __init__'s
 
 def _init_leaf(node: Scalar, value: float, requires_grad: bool, name: str | None) -> Scalar:
     """Every slot of a leaf or a constant; the one place they are built (results: _result)."""
-    node.data = value
+    node._data = value
     node.grad = 0.0
     node.requires_grad = requires_grad
     node.name = name
@@ -211,7 +211,7 @@ def _result(
     """The node for ``op(a[, b])``; it records its parents only if a gradient can flow.
     (The hot path: slots assigned inline, not through _init_leaf.)"""
     out = _new(Scalar)
-    out.data = value
+    out._data = value
     out.grad = 0.0
     out._op = op
     out._params = params
@@ -249,13 +249,13 @@ def _operators(
         o = other if type(other) is Scalar else _operand(other)
         if o is None:
             return NotImplemented
-        return _result(value(self.data, o.data), op, self, o)
+        return _result(value(self._data, o._data), op, self, o)
 
     def reflected(self: Scalar, other: Any) -> Scalar:
         o = _operand(other)
         if o is None:
             return NotImplemented
-        return _result(value(o.data, self.data), op, o, self)
+        return _result(value(o._data, self._data), op, o, self)
 
     name = "truediv" if op == "div" else op
     forward.__name__, reflected.__name__ = f"__{name}__", f"__r{name}__"
@@ -282,7 +282,6 @@ class Scalar(Node):
     # second object per node for Python's cycle collector to track and traverse, which was
     # measured to double the forward time of the micrograd demo.
     __slots__ = ("_a", "_b")
-    data: float
     grad: float
     _a: Scalar | None
     _b: Scalar | None
@@ -291,12 +290,24 @@ class Scalar(Node):
     def __init__(self, data: float, requires_grad: bool = True, name: str | None = None):
         _init_leaf(self, _check_real(data, "Scalar()"), bool(requires_grad), name)
 
+    @property
+    def data(self) -> float:
+        """The value, a float. A leaf's may be assigned (``p.data -= lr * p.grad``); an op
+        result's not, since backward() reads it."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if self._a is not None:
+            raise read_only_value(self._op)
+        self._data = _check_real(value, "Scalar.data")
+
     def __repr__(self) -> str:
         label = f"{self.name}: " if self.name else ""
-        return f"Scalar({label}data={self.data!r}, grad={self.grad!r})"
+        return f"Scalar({label}data={self._data!r}, grad={self.grad!r})"
 
     def __float__(self) -> float:
-        return self.data
+        return self._data
 
     @property
     def parents(self) -> tuple[Scalar, ...]:
@@ -331,7 +342,7 @@ class Scalar(Node):
             if create_graph:
                 args = (self, *parents, *self._params)
             else:
-                args = (self.data, *[p.data for p in parents], *self._params)
+                args = (self._data, *[p._data for p in parents], *self._params)
             for i, parent in enumerate(parents):
                 if parent.requires_grad:
                     _deposit(self, parent, upstream * rules[i](*args), on_edge)
@@ -339,15 +350,15 @@ class Scalar(Node):
         # The plain sweep, written out for at most two parents with no tuple built per edge:
         # the micrograd demo makes 65,000 of these calls per step.
         if b is None:
-            g = upstream * rules[0](self.data, a.data, *self._params)
+            g = upstream * rules[0](self._data, a._data, *self._params)
             a._acc = g if a._acc is None else a._acc + g
             return
-        x, y = a.data, b.data
+        x, y = a._data, b._data
         if a.requires_grad:
-            g = upstream * rules[0](self.data, x, y)
+            g = upstream * rules[0](self._data, x, y)
             a._acc = g if a._acc is None else a._acc + g
         if b.requires_grad:
-            g = upstream * rules[1](self.data, x, y)
+            g = upstream * rules[1](self._data, x, y)
             b._acc = g if b._acc is None else b._acc + g
 
     def _seed(self, grad: Any, create_graph: bool) -> Any:
@@ -370,7 +381,7 @@ class Scalar(Node):
     __truediv__, __rtruediv__ = _operators("div", _divide)
 
     def __neg__(self) -> Scalar:
-        return _result(-self.data, "neg", self)
+        return _result(-self._data, "neg", self)
 
     def __pos__(self) -> Scalar:
         return self
@@ -378,54 +389,54 @@ class Scalar(Node):
     def __pow__(self, exponent: Any) -> Scalar:
         """``x ** n`` for a number n (rule n x^(n-1)) or ``a ** b`` for a Scalar b."""
         if isinstance(exponent, Scalar):
-            return _result(_real_pow(self.data, exponent.data), "power", self, exponent)
+            return _result(_real_pow(self._data, exponent._data), "power", self, exponent)
         if not _is_real(exponent):
             return NotImplemented
         n = float(exponent)
-        return _result(_real_pow(self.data, n), "pow", self, params=(n,))
+        return _result(_real_pow(self._data, n), "pow", self, params=(n,))
 
     def __rpow__(self, base: Any) -> Scalar:
         b = _operand(base)
         if b is None:
             return NotImplemented
-        return _result(_real_pow(b.data, self.data), "power", b, self)
+        return _result(_real_pow(b._data, self._data), "power", b, self)
 
     def __abs__(self) -> Scalar:
-        return _result(abs(self.data), "abs", self)
+        return _result(abs(self._data), "abs", self)
 
     # --- functions -----------------------------------------------------------------------
     def exp(self) -> Scalar:
         """e^x. Raises OverflowError (naming the value) above x = 709.78."""
         try:
-            value = math.exp(self.data)
+            value = math.exp(self._data)
         except OverflowError:
             raise OverflowError(
-                f"exp({self.data!r}) overflows float64 (the largest finite result is at "
+                f"exp({self._data!r}) overflows float64 (the largest finite result is at "
                 "x = 709.78); use sigmoid/tanh or rescale"
             ) from None
         return _result(value, "exp", self)
 
     def log(self) -> Scalar:
         """ln(x), defined for x > 0 (ValueError otherwise)."""
-        if not self.data > 0:
-            raise ValueError(f"log({self.data!r}): log is defined only for x > 0")
-        return _result(math.log(self.data), "log", self)
+        if not self._data > 0:
+            raise ValueError(f"log({self._data!r}): log is defined only for x > 0")
+        return _result(math.log(self._data), "log", self)
 
     def reciprocal(self) -> Scalar:
         """1/x (ZeroDivisionError at 0)."""
-        if self.data == 0:
+        if self._data == 0:
             raise ZeroDivisionError("reciprocal(0.0): 1/x is undefined at x = 0")
-        return _result(1.0 / self.data, "reciprocal", self)
+        return _result(1.0 / self._data, "reciprocal", self)
 
     def sqrt(self) -> Scalar:
         """sqrt(x), defined for x >= 0 (ValueError otherwise)."""
-        if self.data < 0:
-            raise ValueError(f"sqrt({self.data!r}): sqrt is defined only for x >= 0")
-        return _result(math.sqrt(self.data), "sqrt", self)
+        if self._data < 0:
+            raise ValueError(f"sqrt({self._data!r}): sqrt is defined only for x >= 0")
+        return _result(math.sqrt(self._data), "sqrt", self)
 
     def sigmoid(self) -> Scalar:
         """1 / (1 + e^-x), evaluated so that e^(|x|) is never formed: exact 0 and 1 limits."""
-        x = self.data
+        x = self._data
         if x >= 0:
             value = 1.0 / (1.0 + math.exp(-x))
         else:
@@ -435,17 +446,17 @@ class Scalar(Node):
 
     def tanh(self) -> Scalar:
         """tanh(x) = (e^x - e^-x) / (e^x + e^-x); exact +-1 limits for large |x|."""
-        return _result(math.tanh(self.data), "tanh", self)
+        return _result(math.tanh(self._data), "tanh", self)
 
     def relu(self) -> Scalar:
         """max(0, x)."""
-        return _result(0.0 if self.data <= 0 else self.data, "relu", self)  # nan stays nan
+        return _result(0.0 if self._data <= 0 else self._data, "relu", self)  # nan stays nan
 
     # --- elementwise math (Python's math semantics) ----------------------------------------
     def _math_op(self, op: str) -> Scalar:
         """``op`` of this value as a node; outside the domain a ValueError naming the op, the
         value and the domain, an OverflowError naming both when the result is too large."""
-        x = self.data
+        x = self._data
         try:
             value = _MATH_FUNCTIONS[op](x)
         except ValueError:
@@ -541,35 +552,35 @@ class Scalar(Node):
 
     def __eq__(self, other: object) -> bool:
         o = _compared(other)
-        return NotImplemented if o is None else self.data == o
+        return NotImplemented if o is None else self._data == o
 
     def __ne__(self, other: object) -> bool:
         o = _compared(other)
-        return NotImplemented if o is None else self.data != o
+        return NotImplemented if o is None else self._data != o
 
     def __lt__(self, other: Any) -> bool:
         o = _compared(other)
-        return NotImplemented if o is None else self.data < o
+        return NotImplemented if o is None else self._data < o
 
     def __le__(self, other: Any) -> bool:
         o = _compared(other)
-        return NotImplemented if o is None else self.data <= o
+        return NotImplemented if o is None else self._data <= o
 
     def __gt__(self, other: Any) -> bool:
         o = _compared(other)
-        return NotImplemented if o is None else self.data > o
+        return NotImplemented if o is None else self._data > o
 
     def __ge__(self, other: Any) -> bool:
         o = _compared(other)
-        return NotImplemented if o is None else self.data >= o
+        return NotImplemented if o is None else self._data >= o
 
     def __int__(self) -> int:
         """int(x.data): truncated towards 0 (ValueError for nan, OverflowError for inf)."""
-        return int(self.data)
+        return int(self._data)
 
     def __bool__(self) -> bool:
         """False only for 0.0, as for floats."""
-        return self.data != 0.0
+        return self._data != 0.0
 
 
 def _real_pow(a: float, b: float) -> float:
@@ -589,5 +600,5 @@ def _real_pow(a: float, b: float) -> float:
 def _compared(x: Any) -> float | None:
     """The value a Scalar is compared with: a Scalar's or a number's (None: not comparable)."""
     if isinstance(x, Scalar):
-        return x.data
+        return x._data
     return float(x) if _is_real(x) else None

@@ -67,8 +67,8 @@ def sort(
     _check_unsupported("sort", order=order)
     x, axis = _flat_if_none(_tensor(a), axis)
     (ax,) = _normalize_axes(axis, x.ndim, "sort")
-    index = _along_axis(np.argsort(x.data, axis=ax, kind="stable"), ax)
-    return _result(x.data[index], "sort", (x,), (index,))
+    index = _along_axis(np.argsort(x._data, axis=ax, kind="stable"), ax)
+    return _result(x._data[index], "sort", (x,), (index,))
 
 
 def argsort(
@@ -78,7 +78,7 @@ def argsort(
     _check_unsupported("argsort", order=order)
     x, axis = _flat_if_none(_tensor(a), axis)
     (ax,) = _normalize_axes(axis, x.ndim, "argsort")
-    return np.argsort(x.data, axis=ax, kind=kind, stable=stable)
+    return np.argsort(x._data, axis=ax, kind=kind, stable=stable)
 
 
 def topk(a: Any, k: int, axis: int = -1, largest: bool = True) -> TopkResult:
@@ -93,10 +93,10 @@ def topk(a: Any, k: int, axis: int = -1, largest: bool = True) -> TopkResult:
             f"topk: k={k!r} must be an integer in [0, {n}] (axis {axis} of a "
             f"Tensor of shape {x.shape})"
         )
-    keys = -x.data if largest else x.data
+    keys = -x._data if largest else x._data
     indices = np.argsort(keys, axis=ax, kind="stable").take(np.arange(k), axis=ax)
     index = _along_axis(indices, ax)
-    return TopkResult(_result(x.data[index], "topk", (x,), (index,)), indices)
+    return TopkResult(_result(x._data[index], "topk", (x,), (index,)), indices)
 
 
 def quantile(
@@ -145,7 +145,7 @@ def _quantile(op: str, x: Tensor, q: Any, axis: Any, keepdims: bool) -> Tensor:
         )
     rest_shape = tuple(x.shape[i] for i in rest)
     # each slice as one row of n entries, sorted: positions of its entries within the slice
-    rows = x.data.transpose(rest + list(axes)).reshape(rest_shape + (n,))
+    rows = x._data.transpose(rest + list(axes)).reshape(rest_shape + (n,))
     order = np.argsort(rows, axis=-1, kind="stable")
     h = (n - 1) * qs
     lo = np.floor(h).astype(np.intp)
@@ -161,7 +161,7 @@ def _quantile(op: str, x: Tensor, q: Any, axis: Any, keepdims: bool) -> Tensor:
         return tuple(next(coords) if i in axes else next(grid) for i in range(x.ndim))
 
     index_lo, index_hi = index_of(lo), index_of(hi)
-    below, above = x.data[index_lo], x.data[index_hi]
+    below, above = x._data[index_lo], x._data[index_hi]
     with np.errstate(invalid="ignore"):  # inf - inf, inf * 0 at infinite entries, as numpy
         diff = above - below
         value = np.where(t >= 0.5, above - diff * (1 - t), below + diff * t)  # numpy's _lerp

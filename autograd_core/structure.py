@@ -241,7 +241,7 @@ def pad(
     if mode == "constant":
         shape = tuple(n + b + a for n, (b, a) in zip(x.shape, widths))
         value = np.empty(shape, dtype=x.dtype)  # each entry written once: the centre, the rims
-        value[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, widths))] = x.data
+        value[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, widths))] = x._data
         for ax, (b, a) in enumerate(widths):
             lead = (slice(None),) * ax
             value[lead + (slice(0, b),)] = constant_values
@@ -251,7 +251,7 @@ def pad(
         if empty:
             raise ValueError(f"pad: mode {mode!r} cannot pad the empty axis {empty[0]} of a "
                              f"Tensor of shape {x.shape}")
-        value = np.pad(x.data, widths, mode=mode)  # type: ignore[call-overload]
+        value = np.pad(x._data, widths, mode=mode)  # type: ignore[call-overload]
     return _result(value, "pad", (x,), (widths, mode))
 
 
@@ -299,7 +299,7 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = False) -> Tensor:
     specs, out = _einsum_specs(subscripts, [t.shape for t in ts])
     spec = ",".join(specs) + "->" + out
     try:
-        value = np.einsum(spec, *[t.data for t in ts], optimize=optimize)
+        value = np.einsum(spec, *[t._data for t in ts], optimize=optimize)
     except ValueError as e:
         shapes = ", ".join(str(t.shape) for t in ts)
         raise ValueError(f"einsum: {subscripts!r} with shapes {shapes}: {e}") from None
@@ -370,7 +370,7 @@ def diag(v: Any, k: int = 0) -> Tensor:
     n = t.shape[0] + abs(k)
     i = np.arange(t.shape[0])
     key = (i + max(-k, 0), i + max(k, 0))
-    return _result(calculus._scatter_add(t.data, (n, n), key, False), "scatter_add", (t,), (key,))
+    return _result(calculus._scatter_add(t._data, (n, n), key, False), "scatter_add", (t,), (key,))
 
 
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
@@ -437,7 +437,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Tensor:
         x, indices, axis = x.ravel(), np.ravel(_index_array(indices)), 0
     key = _along_axis(x, indices, axis, "take_along_axis")
     try:
-        value = x.data[key]
+        value = x._data[key]
     except IndexError as e:
         raise IndexError(f"take_along_axis: {e} (Tensor of shape {x.shape})") from None
     return _result(value, "getitem", (x,), (key, True))
@@ -448,7 +448,7 @@ def _scatter(x: Tensor, key: Any, values: Any, op: str) -> Tensor:
     g, that of the values is g[key]."""
     v = _operand(values, x)
     try:
-        spread = calculus._scatter_add(v.data, x.shape, key, True)
+        spread = calculus._scatter_add(v._data, x.shape, key, True)
     except (IndexError, ValueError) as e:
         raise type(e)(f"{op}: {e} (Tensor of shape {x.shape}, values {v.shape})") from None
     return x + _result(spread, "scatter_add", (v,), (key,))
@@ -506,7 +506,7 @@ def full(
 
 def _like_dtype(a: Any, dtype: Any, op: str) -> np.dtype:
     if dtype is None:
-        dt = np.asarray(a.data if isinstance(a, Tensor) else a).dtype
+        dt = np.asarray(a._data if isinstance(a, Tensor) else a).dtype
         return dt if dt.kind == "f" else np.dtype(np.float64)
     return _dtype(dtype, op)
 

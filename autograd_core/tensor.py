@@ -32,6 +32,7 @@ from .graph import (
     _deposit,
     _no_grad_threads,
     is_grad_enabled,
+    read_only_value,
 )
 from .graph import _hooks as _graph_hooks
 
@@ -51,7 +52,7 @@ def _result(value: Any, op: str, parents: tuple, params: tuple = ()) -> Tensor:
     out = _new(Tensor)
     if type(value) is not np.ndarray:  # numpy returns scalars for 0-d results
         value = np.asarray(value)
-    out.data = value
+    out._data = value
     out.grad = None
     out._op = op
     out._params = params
@@ -83,7 +84,7 @@ def _rare_path(out: Tensor, parents: tuple) -> bool:
 
 def _init_leaf(node: Tensor, value: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
     """Every slot of a leaf or a constant; the one place they are built (results: _result)."""
-    node.data = value
+    node._data = value
     node.grad = None
     node.requires_grad = requires_grad
     node.name = name
@@ -101,7 +102,86 @@ def _const(value: np.ndarray) -> Tensor:
 
 def _unary(op: str, x: Tensor) -> Tensor:
     """The elementwise function ``op`` of ``calculus.UNARY`` applied to x, recorded."""
-    return _result(UNARY[op][0](x.data), op, (x,))
+    return _result(UNARY[op][0](x._data), op, (x,))
+
+
+# --- the value of a recorded result is read-only ------------------------------------------
+# backward() reads the forward values of the ops it differentiates (x for x*y, tanh(x) for
+# tanh, ...), so changing one between forward and backward would silently give the gradient
+# of a different function. The arrays of recorded results are therefore handed out only as
+# read-only views, made when the user asks (``.data``, ``numpy()``, ``detach()``,
+# ``np.asarray``): the ops themselves use ``_data`` and pay nothing.
+
+
+def _guarded(name: str) -> Callable[..., Any]:
+    write = getattr(np.ndarray, name)
+
+    def method(self: RecordedArray, *args: Any, **kwargs: Any) -> Any:
+        if not self.flags.writeable:
+            raise read_only_value(self._op)
+        return write(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+class RecordedArray(np.ndarray):
+    """What ``Tensor.data`` is for an op result recorded for backward: a read-only view of
+    its value whose writes (``a[i] = v``, ``a += 1``, ``out=a``, ``a.fill(v)``) raise a
+    ValueError saying why, where numpy's own error says only "read-only". Everything else
+    is a plain ndarray: computing with it gives plain ndarrays, copies are writable."""
+
+    _op = "op"
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self._op = getattr(obj, "_op", "op")
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        out = kwargs.get("out")
+        for o in out or ():
+            if isinstance(o, RecordedArray) and not o.flags.writeable:
+                raise read_only_value(o._op)
+        if out:
+            kwargs["out"] = tuple(_plain(o) for o in out)
+        return getattr(ufunc, method)(*map(_plain, inputs), **kwargs)
+
+    def __array_wrap__(self, arr: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        arr = arr.view(np.ndarray)
+        return arr[()] if return_scalar else arr
+
+    def copy(self, order: Any = "C") -> np.ndarray:  # type: ignore[override]
+        return np.array(self, order=order, subok=False, copy=True)
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+    __setitem__ = _guarded("__setitem__")
+    __iadd__, __isub__, __imul__, __itruediv__ = (
+        _guarded(f"__i{op}__") for op in ("add", "sub", "mul", "truediv")
+    )
+    __ifloordiv__, __imod__, __ipow__, __imatmul__ = (
+        _guarded(f"__i{op}__") for op in ("floordiv", "mod", "pow", "matmul")
+    )
+    fill, sort, partition, put, resize = (
+        _guarded(name) for name in ("fill", "sort", "partition", "put", "resize")
+    )
+
+
+def _plain(a: Any) -> Any:
+    return a.view(np.ndarray) if isinstance(a, RecordedArray) else a
+
+
+def _read_only(node: Tensor, cls: type = np.ndarray) -> Any:
+    """``node``'s value as it may be handed out: a leaf's or constant's own array (the
+    user may change it: ``p.data -= lr * p.grad``), a recorded result's as a read-only view."""
+    value = node._data
+    if not node._parents:
+        return value
+    view = value.view(cls)
+    view.flags.writeable = False
+    if cls is RecordedArray:
+        view._op = node._op
+    return view
 
 
 def _as_float_array(data: Any, what: str) -> np.ndarray:
@@ -159,7 +239,7 @@ def _operand(x: Any, like: Tensor) -> Tensor:
     if type(x) is np.ndarray and x.dtype.kind == "f":  # the common constant: a float array
         return _const(x)
     if isinstance(x, (float, int)) and not isinstance(x, bool):
-        return _const(np.asarray(x, dtype=like.data.dtype))
+        return _const(np.asarray(x, dtype=like._data.dtype))
     if isinstance(x, Node):
         raise TypeError(
             f"cannot combine a Tensor and a {type(x).__name__} in one operation; Scalars and "
@@ -167,7 +247,7 @@ def _operand(x: Any, like: Tensor) -> Tensor:
         )
     if isinstance(x, (Integral, np.integer, np.floating)) and not isinstance(x, np.bool_):
         # numpy scalars count as numbers too: np.sqrt(2) * x keeps a float32 x in float32
-        return _const(np.asarray(x, dtype=like.data.dtype))
+        return _const(np.asarray(x, dtype=like._data.dtype))
     try:
         arr = np.asarray(x)
     except ValueError:  # numpy: "inhomogeneous shape"
@@ -176,7 +256,7 @@ def _operand(x: Any, like: Tensor) -> Tensor:
             f"array; got {x!r:.80}"
         ) from None
     if arr.dtype.kind in "iu":
-        return _const(arr.astype(like.data.dtype))
+        return _const(arr.astype(like._data.dtype))
     return _const(_as_float_array(arr, "Tensor operand"))
 
 
@@ -190,7 +270,7 @@ def _broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError:
 def _elementwise(op: str, fn: Callable[[Any, Any], Any], a: Tensor, b: Tensor) -> Tensor:
     """``fn(a, b)`` on the arrays as a recorded node; a shape error names both shapes."""
     try:
-        value = fn(a.data, b.data)
+        value = fn(a._data, b._data)
     except ValueError:
         raise _broadcast_error(op, a, b) from None
     return _result(value, op, (a, b))
@@ -259,13 +339,13 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def _value(x: Any) -> Any:
     """The array behind a Tensor; anything else as it is."""
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _index_array(it: Any) -> np.ndarray:
     """An index given as a list, tuple, array or Tensor as an integer or boolean array. A
     Tensor index (always float) must hold whole numbers; an empty float array is no index."""
-    arr = np.asarray(it.data if isinstance(it, Tensor) else it)
+    arr = np.asarray(it._data if isinstance(it, Tensor) else it)
     if arr.dtype.kind in "iub":
         return arr
     if arr.dtype.kind == "f" and (isinstance(it, Tensor) or arr.size == 0):
@@ -328,7 +408,6 @@ class Tensor(Node):
     # __weakref__: gradient hooks find their node through a weak reference (graph._hooks), so
     # they never keep a graph alive; 8 bytes per Tensor, nothing to set in _result.
     __slots__ = ("_parents", "_origin", "__weakref__")
-    data: np.ndarray
     grad: np.ndarray | None
     _parents: tuple[Tensor, ...]
     # _origin (the user's line that created the node) is set only inside detect_anomaly()
@@ -347,7 +426,7 @@ class Tensor(Node):
         name: str | None = None,
     ):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         # identity tests, not isinstance: nn builds a Tensor per batch
         if (
             requires_grad is not False
@@ -372,47 +451,76 @@ class Tensor(Node):
 
     # --- attributes ----------------------------------------------------------------------
     @property
+    def data(self) -> np.ndarray:
+        """The value, an ndarray. A leaf's array is yours to change (``p.data -= lr * p.grad``
+        after ``backward()``); an op result recorded for backward gives a read-only view
+        (``RecordedArray``): backward() reads that value, so writing it raises a ValueError
+        that says so."""
+        return _read_only(self, RecordedArray)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        """Replace the value of a leaf by an array of the same shape (cast to its dtype)."""
+        current = self._data
+        if value is current:  # `p.data -= x` changed the array in place, then assigns it
+            return
+        if self._parents:
+            raise read_only_value(self._op)
+        if isinstance(value, Node):
+            raise TypeError(
+                f"Tensor.data takes an array, got a {type(value).__name__}; "
+                "assign its value (other.data)"
+            )
+        arr = _as_float_array(value, "Tensor.data")
+        if arr.shape != current.shape:
+            raise ValueError(
+                f"Tensor.data: the new value has shape {arr.shape}, the Tensor {current.shape}; "
+                "a Tensor keeps its shape (make a new Tensor for another shape)"
+            )
+        self._data = arr if arr.dtype == current.dtype else arr.astype(current.dtype)
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d Tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __bool__(self) -> bool:
         """Truth of a one-element Tensor (as numpy: ambiguous, a ValueError, otherwise)."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"bool() of a Tensor of shape {self.shape} ({self.data.size} entries) is "
+                f"bool() of a Tensor of shape {self.shape} ({self._data.size} entries) is "
                 "ambiguous; use .all() or .any() of a comparison, or .item() for one entry"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     # Comparisons give constant boolean arrays (masks), never graph nodes.
     def __lt__(self, other: Any) -> np.ndarray:
-        return self.data < _value(other)
+        return self._data < _value(other)
 
     def __le__(self, other: Any) -> np.ndarray:
-        return self.data <= _value(other)
+        return self._data <= _value(other)
 
     def __gt__(self, other: Any) -> np.ndarray:
-        return self.data > _value(other)
+        return self._data > _value(other)
 
     def __ge__(self, other: Any) -> np.ndarray:
-        return self.data >= _value(other)
+        return self._data >= _value(other)
 
     # --- np.* on Tensors (autograd_core/numpy_api.py) ---
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -438,10 +546,10 @@ class Tensor(Node):
     # --- comparisons, conversions, iteration ---
     def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
         """Elementwise ``==`` as numpy: a constant bool array, not identity."""
-        return self.data == _value(other)
+        return self._data == _value(other)
 
     def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
-        return self.data != _value(other)
+        return self._data != _value(other)
 
     # Defining __eq__ removes the inherited __hash__. Nodes hash by identity: they are set
     # members in toposort and keys of backprop()'s result, where Python compares by ``is``
@@ -450,29 +558,29 @@ class Tensor(Node):
 
     def isnan(self) -> np.ndarray:
         """Where x is nan: a constant bool array."""
-        return np.isnan(self.data)
+        return np.isnan(self._data)
 
     def isinf(self) -> np.ndarray:
         """Where x is +-inf: a constant bool array."""
-        return np.isinf(self.data)
+        return np.isinf(self._data)
 
     def isfinite(self) -> np.ndarray:
         """Where x is neither nan nor +-inf: a constant bool array."""
-        return np.isfinite(self.data)
+        return np.isfinite(self._data)
 
     def isclose(
         self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
     ) -> np.ndarray:
         """Where |x - other| <= atol + rtol |other| (``np.isclose``): a constant bool array."""
-        return np.isclose(self.data, _value(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+        return np.isclose(self._data, _value(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
 
     def _one_element(self, what: str) -> np.ndarray:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise TypeError(
                 f"{what}() of a Tensor of shape {self.shape}: only one-element Tensors convert "
                 "to a Python number (use .sum(), indexing, or .numpy())"
             )
-        return self.data.reshape(())
+        return self._data.reshape(())
 
     def __float__(self) -> float:
         """The value of a one-element Tensor (TypeError naming the shape otherwise)."""
@@ -484,41 +592,43 @@ class Tensor(Node):
 
     def __iter__(self) -> Any:
         """The rows ``t[0], t[1], ...``, each a Tensor that carries gradient back to t."""
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d Tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def astype(self, dtype: Any) -> Tensor:
         """The values in another float dtype; the gradient is cast back (dx = g.astype)."""
         dt = np.dtype(dtype)
         if dt.kind != "f":
             raise TypeError(f"astype: dtype {dt} is not supported; use a float dtype")
-        if dt == self.data.dtype:
+        if dt == self._data.dtype:
             return self
-        return _result(self.data.astype(dt), "astype", (self,))
+        return _result(self._data.astype(dt), "astype", (self,))
 
     def item(self) -> float:
         """The value of a one-element Tensor as a Python float."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): the Tensor has shape {self.shape}, not one element")
-        return float(self.data.reshape(()))
+        return float(self._data.reshape(()))
 
     def numpy(self) -> np.ndarray:
-        """The value as an ndarray (shares memory with ``.data``)."""
-        return self.data
+        """The value as an ndarray: ``.data`` (shared memory; read-only for a recorded
+        result)."""
+        return _read_only(self, RecordedArray)
 
     def detach(self) -> Tensor:
-        """A Tensor with the same data (shared) that records no graph and needs no grad."""
-        return _const(self.data)
+        """A Tensor with the same data (shared: read-only if this is a recorded result) that
+        records no graph and needs no grad."""
+        return _const(_read_only(self))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else _read_only(self)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extra = f", dtype={self.data.dtype}" if self.data.dtype != np.float64 else ""
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
+        extra = f", dtype={self._data.dtype}" if self._data.dtype != np.float64 else ""
         if self.requires_grad:
             extra += ", requires_grad=True"
         if self.name:
@@ -543,18 +653,18 @@ class Tensor(Node):
             if not isinstance(upstream, Tensor):
                 upstream = _const(np.asarray(upstream))
             if create_graph is LINEAR:  # record only what depends on the upstream gradient
-                args = (_const(self.data), *[_const(p.data) for p in parents], *self._params)
+                args = (_const(self._data), *[_const(p._data) for p in parents], *self._params)
             else:
                 args = (self, *parents, *self._params)
         else:
             if isinstance(upstream, Tensor):
-                upstream = upstream.data
-            args = (self.data, *[p.data for p in parents], *self._params)
+                upstream = upstream._data
+            args = (self._data, *[p._data for p in parents], *self._params)
         for i, p in enumerate(parents):
             if not p.requires_grad:
                 continue
             g = rules[i](upstream, *args)
-            pdata = p.data
+            pdata = p._data
             if g.shape != pdata.shape:
                 g = unbroadcast(g, pdata.shape)
             if g.dtype != pdata.dtype:
@@ -566,19 +676,19 @@ class Tensor(Node):
 
     def _seed(self, grad: Any, create_graph: bool) -> Any:
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward() without a gradient needs a one-element output, but this "
                     f"Tensor has shape {self.shape}; reduce it (e.g. .sum()) or pass "
                     f"backward(grad) with the upstream gradient of shape {self.shape}"
                 )
-            seed = np.ones(self.data.shape, dtype=self.data.dtype)
+            seed = np.ones(self._data.shape, dtype=self._data.dtype)
         else:
             g = _value(grad)
             arr = g if type(g) is np.ndarray and g.dtype.kind == "f" else None
             if arr is None:
                 arr = _as_float_array(g, "backward(grad)")  # names ragged or non-numeric grads
-            seed = np.array(arr, dtype=self.data.dtype)
+            seed = np.array(arr, dtype=self._data.dtype)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward(grad): grad has shape {seed.shape} but the output has shape "
@@ -587,7 +697,7 @@ class Tensor(Node):
         return _const(seed) if create_graph else seed
 
     def _zero_grad_like(self, create_graph: bool) -> Any:
-        zeros = np.zeros(self.data.shape, dtype=self.data.dtype)
+        zeros = np.zeros(self._data.shape, dtype=self._data.dtype)
         return _const(zeros) if create_graph else zeros
 
     @classmethod
@@ -602,12 +712,12 @@ class Tensor(Node):
             if g is None:
                 continue
             if isinstance(g, Tensor):
-                g = g.data
+                g = g._data
             if node.grad is not None:
                 node.grad = node.grad + g  # a new array: never writes into one the user holds
                 continue
-            if type(g) is not np.ndarray or g.dtype != node.data.dtype:
-                g = np.array(g, dtype=node.data.dtype)
+            if type(g) is not np.ndarray or g.dtype != node._data.dtype:
+                g = np.array(g, dtype=node._data.dtype)
             elif id(g) in stored or g.base is not None or not g.flags.writeable:
                 if node.parents:
                     g = g.view()
@@ -700,7 +810,7 @@ class Tensor(Node):
             exponent, (bool, np.bool_)
         ):
             n = float(exponent)
-            return _result(_quiet_pow(self.data, n), "pow", (self,), (n,))
+            return _result(_quiet_pow(self._data, n), "pow", (self,), (n,))
         b = _operand(exponent, self)
         return _power(self, b)
 
@@ -721,7 +831,7 @@ class Tensor(Node):
         array may repeat positions, and the gradients of repeats add up (np.add.at)."""
         key, repeats = _index_key(index)
         try:
-            value = self.data[key]
+            value = self._data[key]
         except IndexError as e:
             raise IndexError(f"index {index!r} for a Tensor of shape {self.shape}: {e}") from None
         return _result(value, "getitem", (self,), (key, repeats))
@@ -761,7 +871,7 @@ class Tensor(Node):
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """min(max(x, lo), hi); the gradient is 1 where lo <= x <= hi, else 0."""
-        x = self.data
+        x = self._data
         for name, bound in (("lo", lo), ("hi", hi)):
             if bound is not None and np.asarray(_value(bound)).dtype.kind not in "iuf":
                 raise TypeError(
@@ -866,7 +976,7 @@ class Tensor(Node):
         0 everywhere."""
         if decimals == 0:
             return _unary("round", self)
-        return _result(np.round(self.data, decimals), "round", (self,), (decimals,))
+        return _result(np.round(self._data, decimals), "round", (self,), (decimals,))
 
     def trunc(self) -> Tensor:
         """x rounded towards 0; the gradient is 0 everywhere."""
@@ -894,7 +1004,7 @@ class Tensor(Node):
     ) -> Tensor:
         """x with nan, +inf and -inf replaced (by 0 and the largest finite numbers unless
         given), as np.nan_to_num; dx = g where x is finite, 0 where an entry was replaced."""
-        value = np.nan_to_num(self.data, nan=nan, posinf=posinf, neginf=neginf)
+        value = np.nan_to_num(self._data, nan=nan, posinf=posinf, neginf=neginf)
         return _result(value, "nan_to_num", (self,))
 
     # x % y, y % x: numpy's remainder (the sign of the divisor, nan for y = 0), the rule of
@@ -906,31 +1016,31 @@ class Tensor(Node):
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x for x > 0, negative_slope x otherwise; dx = g or g negative_slope (at 0)."""
         slope = float(negative_slope)
-        return _result(calculus.leaky_relu(self.data, slope), "leaky_relu", (self,), (slope,))
+        return _result(calculus.leaky_relu(self._data, slope), "leaky_relu", (self,), (slope,))
 
     def elu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, alpha (e^x - 1) otherwise; dx = g, or g alpha e^x for x <= 0."""
         params = (float(alpha), 1.0)
-        return _result(calculus.elu(self.data, *params), "elu", (self,), params)
+        return _result(calculus.elu(self._data, *params), "elu", (self,), params)
 
     def selu(self) -> Tensor:
         """scale elu(x, alpha) with the self-normalising constants alpha = 1.6732632423543772,
         scale = 1.0507009873554805; dx = g scale, or g scale alpha e^x for x <= 0."""
         params = (_SELU_ALPHA, _SELU_SCALE)
-        return _result(calculus.elu(self.data, *params), "selu", (self,), params)
+        return _result(calculus.elu(self._data, *params), "selu", (self,), params)
 
     def gelu(self, approximate: str = "none") -> Tensor:
         """x Phi(x), Phi the standard normal CDF (dx = g (Phi(x) + x phi(x))); with
         ``approximate="tanh"``: x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2."""
         if approximate == "none":
-            return _result(calculus.gelu(self.data), "gelu", (self,))
+            return _result(calculus.gelu(self._data), "gelu", (self,))
         if approximate == "tanh":
-            return _result(calculus.gelu_tanh(self.data), "gelu_tanh", (self,))
+            return _result(calculus.gelu_tanh(self._data), "gelu_tanh", (self,))
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
     def silu(self) -> Tensor:
         """x sigmoid(x) (swish); dx = g s (1 + x (1 - s)), s = sigmoid(x)."""
-        return _result(calculus.silu(self.data), "silu", (self,))
+        return _result(calculus.silu(self._data), "silu", (self,))
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         """log(1 + e^(beta x)) / beta, stable at any |x|, and x where beta x > threshold;
@@ -938,11 +1048,11 @@ class Tensor(Node):
         if beta <= 0:
             raise ValueError(f"softplus: beta must be > 0, got {beta!r}")
         params = (float(beta), float(threshold))
-        return _result(calculus.softplus(self.data, *params), "softplus", (self,), params)
+        return _result(calculus.softplus(self._data, *params), "softplus", (self,), params)
 
     def softsign(self) -> Tensor:
         """x / (1 + |x|); dx = g / (1 + |x|)^2."""
-        return _result(calculus.softsign(self.data), "softsign", (self,))
+        return _result(calculus.softsign(self._data), "softsign", (self,))
 
     def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
         """x clipped to [min_val, max_val]; dx = g strictly inside, 0 outside and at the
@@ -952,7 +1062,7 @@ class Tensor(Node):
                 f"hardtanh: min_val ({min_val!r}) must not be greater than max_val ({max_val!r})"
             )
         params = (float(min_val), float(max_val))
-        return _result(calculus.hardtanh(self.data, *params), "hardtanh", (self,), params)
+        return _result(calculus.hardtanh(self._data, *params), "hardtanh", (self,), params)
 
     def relu6(self) -> Tensor:
         """min(max(x, 0), 6) = hardtanh(x, 0, 6); dx = g for 0 < x < 6, else 0."""
@@ -960,34 +1070,34 @@ class Tensor(Node):
 
     def hardsigmoid(self) -> Tensor:
         """relu6(x + 3) / 6; dx = g / 6 for -3 < x < 3, else 0."""
-        return _result(calculus.hardsigmoid(self.data), "hardsigmoid", (self,))
+        return _result(calculus.hardsigmoid(self._data), "hardsigmoid", (self,))
 
     def hardswish(self) -> Tensor:
         """x relu6(x + 3) / 6; dx = g (x/3 + 1/2) on [-3, 3], g above 3, 0 below -3."""
-        return _result(calculus.hardswish(self.data), "hardswish", (self,))
+        return _result(calculus.hardswish(self._data), "hardswish", (self,))
 
     def mish(self) -> Tensor:
         """x tanh(softplus(x)); dx = g (tanh(sp) + x (1 - tanh(sp)^2) sigmoid(x))."""
-        return _result(calculus.mish(self.data), "mish", (self,))
+        return _result(calculus.mish(self._data), "mish", (self,))
 
     def log_sigmoid(self) -> Tensor:
         """log(sigmoid(x)) = -softplus(-x), stable (exact at +-1e4); dx = g sigmoid(-x)."""
-        return _result(calculus.log_sigmoid(self.data), "log_sigmoid", (self,))
+        return _result(calculus.log_sigmoid(self._data), "log_sigmoid", (self,))
 
     # --- reductions ----------------------------------------------------------------------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """sum of the entries over ``axis`` (all by default); dx = g broadcast back."""
-        axes = _normalize_axes(axis, self.data.ndim, "sum")
-        value = self.data.sum(axis=axes, keepdims=keepdims)
-        return _result(value, "sum", (self,), (kept_shape(self.data.shape, axes),))
+        axes = _normalize_axes(axis, self._data.ndim, "sum")
+        value = self._data.sum(axis=axes, keepdims=keepdims)
+        return _result(value, "sum", (self,), (kept_shape(self._data.shape, axes),))
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """mean over ``axis`` (all by default): sum / n; dx = g / n broadcast back."""
-        axes = _normalize_axes(axis, self.data.ndim, "mean")
-        shape = self.data.shape
+        axes = _normalize_axes(axis, self._data.ndim, "mean")
+        shape = self._data.shape
         n = int(np.prod([shape[a] for a in axes])) if axes else 1
         inv_n = 1.0 / n if n else np.nan  # the mean of nothing is nan, as numpy's
-        value = self.data.sum(axis=axes, keepdims=keepdims) * inv_n
+        value = self._data.sum(axis=axes, keepdims=keepdims) * inv_n
         return _result(value, "mean", (self,), (kept_shape(shape, axes), inv_n))
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
@@ -996,32 +1106,32 @@ class Tensor(Node):
         The gradient goes to the maximal entries; when k entries of a slice tie for the max,
         each gets 1/k of it (the gradient is split evenly among ties, as in PyTorch's
         ``amax``), so the total is conserved."""
-        axes = _normalize_axes(axis, self.data.ndim, "max")
-        value = _nonempty_reduce(self.data.max, axes, keepdims, "max", self.shape)
-        return _result(value, "max", (self,), (axes, kept_shape(self.data.shape, axes)))
+        axes = _normalize_axes(axis, self._data.ndim, "max")
+        value = _nonempty_reduce(self._data.max, axes, keepdims, "max", self.shape)
+        return _result(value, "max", (self,), (axes, kept_shape(self._data.shape, axes)))
 
     # --- more reductions ---
     def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """min over ``axis`` (all by default); k entries tied for the min of a slice each get
         1/k of its gradient, as in ``max``. An empty slice is a ValueError, as numpy's."""
-        axes = _normalize_axes(axis, self.data.ndim, "min")
-        value = _nonempty_reduce(self.data.min, axes, keepdims, "min", self.shape)
-        return _result(value, "min", (self,), (axes, kept_shape(self.data.shape, axes)))
+        axes = _normalize_axes(axis, self._data.ndim, "min")
+        value = _nonempty_reduce(self._data.min, axes, keepdims, "min", self.shape)
+        return _result(value, "min", (self,), (axes, kept_shape(self._data.shape, axes)))
 
     def prod(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """product over ``axis`` (all by default; 1 for an empty slice). dx = g times the
         product of the other entries of the slice, computed without dividing by x, so it is
         exact when the slice holds zeros."""
-        axes = _normalize_axes(axis, self.data.ndim, "prod")
-        value = self.data.prod(axis=axes, keepdims=keepdims)
-        return _result(value, "prod", (self,), (axes, kept_shape(self.data.shape, axes)))
+        axes = _normalize_axes(axis, self._data.ndim, "prod")
+        value = self._data.prod(axis=axes, keepdims=keepdims)
+        return _result(value, "prod", (self,), (axes, kept_shape(self._data.shape, axes)))
 
     def var(
         self, axis: int | tuple[int, ...] | None = None, ddof: int = 0, keepdims: bool = False
     ) -> Tensor:
         """variance over ``axis``: sum((x - mean)^2) / (n - ddof); dx = g 2 (x - mean) /
         (n - ddof). As numpy: nan for an empty slice, inf or nan when n - ddof <= 0."""
-        x = self.data
+        x = self._data
         axes = _normalize_axes(axis, x.ndim, "var")
         n = int(np.prod([x.shape[a] for a in axes]))
         inv_n = 1.0 / n if n else np.nan
@@ -1050,13 +1160,13 @@ class Tensor(Node):
         """Cumulative sum along ``axis`` (of the flattened tensor by default, as numpy);
         dx_i = sum of g_j for j >= i."""
         x, ax = _cumulative_operand(self, axis, "cumsum")
-        return _result(x.data.cumsum(axis=ax), "cumsum", (x,), (ax,))
+        return _result(x._data.cumsum(axis=ax), "cumsum", (x,), (ax,))
 
     def cumprod(self, axis: int | None = None) -> Tensor:
         """Cumulative product along ``axis`` (flattened by default); dx_i = sum_{j >= i} g_j
         prod_{k <= j, k != i} x_k, exact when x holds zeros."""
         x, ax = _cumulative_operand(self, axis, "cumprod")
-        return _result(x.data.cumprod(axis=ax), "cumprod", (x,), (ax,))
+        return _result(x._data.cumprod(axis=ax), "cumprod", (x,), (ax,))
 
     def average(
         self,
@@ -1084,20 +1194,20 @@ class Tensor(Node):
     def all(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
         """Whether every entry is non-zero over ``axis``: a bool ndarray (numpy bool for
         all axes), a constant."""
-        axes = _normalize_axes(axis, self.data.ndim, "all")
-        return self.data.all(axis=axes, keepdims=keepdims)
+        axes = _normalize_axes(axis, self._data.ndim, "all")
+        return self._data.all(axis=axes, keepdims=keepdims)
 
     def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
         """Whether some entry is non-zero over ``axis``: a bool ndarray, a constant."""
-        axes = _normalize_axes(axis, self.data.ndim, "any")
-        return self.data.any(axis=axes, keepdims=keepdims)
+        axes = _normalize_axes(axis, self._data.ndim, "any")
+        return self._data.any(axis=axes, keepdims=keepdims)
 
     def logsumexp(
         self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
     ) -> Tensor:
         """log(sum(e^x)) over ``axis``, as m + log(sum(e^(x - m))) with m the max: never
         overflows (logsumexp([1e4, 1e4]) = 1e4 + log 2). Gradient: softmax(x)."""
-        x = self.data
+        x = self._data
         axes = _normalize_axes(axis, x.ndim, "logsumexp")
         value = calculus.logsumexp(x, axes, keepdims)
         return _result(value, "logsumexp", (self,), (kept_shape(x.shape, axes),))
@@ -1151,14 +1261,14 @@ class Tensor(Node):
         """e^x / sum(e^x) along ``axis``, with the max subtracted first (stable at any |x|).
 
         One fused rule, out (g - sum(g out)): as fast as it gets and no e^x is ever formed."""
-        x = self.data
+        x = self._data
         ax = _one_axis(axis, x.ndim, "softmax")
         return _result(calculus.softmax(x, ax), "softmax", (self,), (ax,))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - logsumexp(x) along ``axis``, computed with the max shift: exact at |x| = 1e4
         (log_softmax([0, -1e4]) = [0, -1e4]). One fused rule, g - e^out sum(g)."""
-        x = self.data
+        x = self._data
         ax = _one_axis(axis, x.ndim, "log_softmax")
         return _result(calculus.log_softmax(x, ax), "log_softmax", (self,), (ax,))
 
@@ -1171,7 +1281,7 @@ class Tensor(Node):
         smoothed labels work as they are. One fused rule, g (softmax(x) sum(target) - target):
         the loss of every classifier as a single node instead of three, computed with the max
         shift so it is exact at any |x|."""
-        x = self.data
+        x = self._data
         ax = _one_axis(axis, x.ndim, "cross_entropy")
         t = _value(target)
         t = np.asarray(t, dtype=x.dtype)
@@ -1194,7 +1304,7 @@ class Tensor(Node):
                     f"reshape: the new shape must be ints, got {shape!r} ({type(n).__name__} {n!r})"
                 )
         try:
-            value = self.data.reshape(shape)
+            value = self._data.reshape(shape)
         except ValueError:
             raise ValueError(
                 f"reshape: cannot reshape a Tensor of shape {self.shape} "
@@ -1206,7 +1316,7 @@ class Tensor(Node):
         """Permute the axes (reverse them by default), as ``ndarray.transpose``."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        nd = self.data.ndim
+        nd = self._data.ndim
         if not axes or (len(axes) == 1 and axes[0] is None):
             perm = tuple(range(nd))[::-1]
         else:
@@ -1217,7 +1327,7 @@ class Tensor(Node):
                 )
             perm = _normalize_axes(axes, nd, "transpose")
         inverse = tuple(int(i) for i in np.argsort(perm))
-        return _result(self.data.transpose(perm), "transpose", (self,), (inverse,))
+        return _result(self._data.transpose(perm), "transpose", (self,), (inverse,))
 
     @property
     def T(self) -> Tensor:
@@ -1240,7 +1350,7 @@ class Tensor(Node):
     # gradient is the inverse rearrangement (see those rules).
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
         """The tensor without the given size-1 axes (all of them by default): a reshape."""
-        shape = self.data.shape
+        shape = self._data.shape
         if axis is None:
             axes = tuple(i for i, s in enumerate(shape) if s == 1)
         else:
@@ -1255,8 +1365,8 @@ class Tensor(Node):
     def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
         """The tensor with new size-1 axes at the positions ``axis`` of the result."""
         n = 1 if isinstance(axis, (int, np.integer)) else len(tuple(axis))
-        axes = _normalize_axes(axis, self.data.ndim + n, "expand_dims")
-        rest = iter(self.data.shape)
+        axes = _normalize_axes(axis, self._data.ndim + n, "expand_dims")
+        rest = iter(self._data.shape)
         return self.reshape(tuple(1 if i in axes else next(rest) for i in range(self.ndim + n)))
 
     def unsqueeze(self, dim: int) -> Tensor:
@@ -1265,7 +1375,7 @@ class Tensor(Node):
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Axes start_dim..end_dim merged into one (all axes by default: ``ndarray.flatten()``)."""
-        shape = self.data.shape
+        shape = self._data.shape
         if not shape:
             return self.reshape(1)
         (start,) = _normalize_axes(start_dim, len(shape), "flatten")
@@ -1287,12 +1397,12 @@ class Tensor(Node):
         """The tensor repeated to ``shape`` by numpy broadcasting; dx = g summed back."""
         shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         try:
-            value = np.broadcast_to(self.data, shape)
+            value = np.broadcast_to(self._data, shape)
         except (ValueError, TypeError):
             raise ValueError(
                 f"broadcast_to: a Tensor of shape {self.shape} cannot be broadcast to {shape}"
             ) from None
-        if value.shape == self.data.shape:
+        if value.shape == self._data.shape:
             return self
         return _result(value, "broadcast_to", (self,))
 
@@ -1308,15 +1418,15 @@ class Tensor(Node):
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """The tensor with two axes exchanged (a transpose)."""
-        (a,) = _normalize_axes(axis1, self.data.ndim, "swapaxes")
-        (b,) = _normalize_axes(axis2, self.data.ndim, "swapaxes")
-        perm = list(range(self.data.ndim))
+        (a,) = _normalize_axes(axis1, self._data.ndim, "swapaxes")
+        (b,) = _normalize_axes(axis2, self._data.ndim, "swapaxes")
+        perm = list(range(self._data.ndim))
         perm[a], perm[b] = b, a
         return self.transpose(perm)
 
     def moveaxis(self, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
         """The axes ``source`` moved to positions ``destination``, the others kept in order."""
-        nd = self.data.ndim
+        nd = self._data.ndim
         src = _normalize_axes(source, nd, "moveaxis")
         dst = _normalize_axes(destination, nd, "moveaxis")
         if len(src) != len(dst):
@@ -1338,13 +1448,13 @@ class Tensor(Node):
         default), as ``np.repeat``. The gradient sums each entry's copies."""
         if axis is None:
             return self.ravel().repeat(repeats, 0)
-        ax = _one_axis(axis, self.data.ndim, "repeat")
+        ax = _one_axis(axis, self._data.ndim, "repeat")
         r = np.asarray(repeats)
         if r.dtype.kind not in "iu" or (r < 0).any() or r.ndim > 1:
             raise ValueError(f"repeat: repeats must be non-negative integers, got {repeats!r}")
         if r.size == 1:
             n = int(r.reshape(()))
-            return _result(np.repeat(self.data, n, ax), "repeat", (self,), (ax, n))
+            return _result(np.repeat(self._data, n, ax), "repeat", (self,), (ax, n))
         if r.size != self.shape[ax]:
             raise ValueError(
                 f"repeat: {r.size} repeats for axis {axis} of size {self.shape[ax]}"
@@ -1368,7 +1478,7 @@ class Tensor(Node):
 
     def flip(self, axis: int | Sequence[int] | None = None) -> Tensor:
         """The entries in reverse order along ``axis`` (all axes by default)."""
-        axes = _normalize_axes(axis, self.data.ndim, "flip")
+        axes = _normalize_axes(axis, self._data.ndim, "flip")
         key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))
         return _gather(self, key, False)
 
@@ -1379,17 +1489,17 @@ class Tensor(Node):
         by default), as ``np.roll``; dx = g rolled back by -shift."""
         if axis is None:
             return self.ravel().roll(shift, 0).reshape(self.shape)
-        axes = _normalize_axes(axis, self.data.ndim, "roll")
+        axes = _normalize_axes(axis, self._data.ndim, "roll")
         shifts = (shift,) * len(axes) if isinstance(shift, (int, np.integer)) else tuple(shift)
         if len(shifts) != len(axes):
             raise ValueError(f"roll: {len(shifts)} shifts for {len(axes)} axes")
         shifts = tuple(int(s) for s in shifts)
-        return _result(np.roll(self.data, shifts, axes), "roll", (self,), (shifts, axes))
+        return _result(np.roll(self._data, shifts, axes), "roll", (self,), (shifts, axes))
 
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         """The entries x[..., i, i + offset] of the 2-D slices over axis1 and axis2, as
         ``np.diagonal``: the diagonal is the last axis of the result."""
-        nd = self.data.ndim
+        nd = self._data.ndim
         if nd < 2:
             raise ValueError(f"diagonal: needs at least 2 axes, got shape {self.shape}")
         (a,) = _normalize_axes(axis1, nd, "diagonal")
@@ -1412,12 +1522,12 @@ class Tensor(Node):
         ``np.take``; repeated indices accumulate their gradients."""
         if axis is None:
             return self.ravel().take(indices, 0)
-        ax = _one_axis(axis, self.data.ndim, "take")
+        ax = _one_axis(axis, self._data.ndim, "take")
         index = _index_array(indices)
         if index.dtype.kind == "b":
             raise IndexError("take: indices must be integers, got booleans")
         try:
-            value = np.take(self.data, index, axis=ax)
+            value = np.take(self._data, index, axis=ax)
         except IndexError as e:
             raise IndexError(f"take: {e} (Tensor of shape {self.shape})") from None
         return _result(value, "getitem", (self,), ((slice(None),) * ax + (index,), True))
@@ -1426,7 +1536,7 @@ class Tensor(Node):
 def _gather(x: Tensor, key: Any, repeats: bool) -> Tensor:
     """x[key] recorded as an indexing whose positions repeat only if ``repeats``: the form
     of the movement ops whose index is computed here, not given by the user."""
-    return _result(x.data[key], "getitem", (x,), (key, repeats))
+    return _result(x._data[key], "getitem", (x,), (key, repeats))
 
 
 _quiet_pow = calculus.quiet(operator.pow)
@@ -1436,7 +1546,7 @@ def _power(a: Tensor, b: Tensor) -> Tensor:
     """a ** b elementwise with numpy's values (nan for a negative base to a non-integer
     power, inf for 0 to a negative power), without numpy's warnings."""
     try:
-        value = _quiet_pow(a.data, b.data)
+        value = _quiet_pow(a._data, b._data)
     except ValueError:
         raise _broadcast_error("pow", a, b) from None
     return _result(value, "power", (a, b))
@@ -1468,7 +1578,7 @@ def _arg_reduce(x: Tensor, op: str, axis: int | None, keepdims: bool) -> np.ndar
     if x.size == 0:
         raise ValueError(f"{op}: the Tensor of shape {x.shape} is empty; {op} of nothing is "
                          "undefined")
-    return np.asarray(getattr(x.data, op)(axis=axis, keepdims=keepdims))
+    return np.asarray(getattr(x._data, op)(axis=axis, keepdims=keepdims))
 
 
 def _cumulative_operand(x: Tensor, axis: int | None, op: str) -> tuple[Tensor, int]:
@@ -1485,14 +1595,14 @@ def _broadcast_weights(w: Tensor, shape: tuple[int, ...]) -> Tensor:
     """w broadcast to ``shape`` (a recorded node when w requires grad)."""
     if w.shape == shape:
         return w
-    return _result(calculus._broadcast_to(w.data, shape), "broadcast_to", (w,))
+    return _result(calculus._broadcast_to(w._data, shape), "broadcast_to", (w,))
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     """a @ b with numpy's semantics (1-D operands are promoted and the axis removed again,
     batch dimensions broadcast)."""
     try:
-        value = np.matmul(a.data, b.data)
+        value = np.matmul(a._data, b._data)
     except ValueError:
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(
@@ -1530,7 +1640,7 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     nd = ts[0].ndim
     ax = _one_axis(axis, nd, "concat")
     try:
-        value = np.concatenate([t.data for t in ts], axis=ax)
+        value = np.concatenate([t._data for t in ts], axis=ax)
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in ts)
         raise ValueError(f"concat: shapes {shapes} must agree except along axis {axis}") from None
@@ -1546,7 +1656,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     ts = _tensors(tensors, "stack")
     ax = _one_axis(axis, ts[0].ndim + 1, "stack")
     try:
-        value = np.stack([t.data for t in ts], axis=ax)
+        value = np.stack([t._data for t in ts], axis=ax)
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in ts)
         raise ValueError(f"stack: all shapes must be equal, got {shapes}") from None
@@ -1560,7 +1670,7 @@ def where(cond: Any, a: Any = None, b: Any = None) -> Any:
     ``where(cond)`` alone is ``np.nonzero(cond)``: a tuple of integer index arrays, one per
     axis, with no gradient (indices are not differentiable); ``x[where(cond)]`` then carries
     x's gradient like ``x[cond]``, to the selected entries."""
-    c = np.asarray(cond.data if isinstance(cond, Tensor) else cond)
+    c = np.asarray(cond._data if isinstance(cond, Tensor) else cond)
     if c.dtype != bool:
         c = c != 0
     if a is None and b is None:
@@ -1569,7 +1679,7 @@ def where(cond: Any, a: Any = None, b: Any = None) -> Any:
         raise TypeError("where: give both a and b, or neither (where(cond) = np.nonzero)")
     ta, tb = _tensors([a, b], "where")
     try:
-        value = np.where(c, ta.data, tb.data)
+        value = np.where(c, ta._data, tb._data)
     except ValueError:
         raise ValueError(
             f"where: shapes {c.shape} (cond), {ta.shape} and {tb.shape} cannot be broadcast "
@@ -1583,7 +1693,7 @@ def maximum(a: Any, b: Any) -> Tensor:
     tie each input gets half of it."""
     ta, tb = _tensors([a, b], "maximum")
     try:
-        value = np.maximum(ta.data, tb.data)
+        value = np.maximum(ta._data, tb._data)
     except ValueError:
         raise _broadcast_error("maximum", ta, tb) from None
     return _result(value, "maximum", (ta, tb))

@@ -42,7 +42,7 @@ __all__ = [
 
 def _as_float(value: Any) -> float:
     """The value of f as one float (the output of f must have exactly one element)."""
-    data = value.data if isinstance(value, Node) else value
+    data = value._data if isinstance(value, Node) else value
     arr = np.asarray(data, dtype=np.float64)
     if arr.size != 1:
         raise ValueError(
@@ -55,9 +55,9 @@ def _as_float(value: Any) -> float:
 def _perturbable(x: Node, i: int) -> None:
     if not isinstance(x, Node):
         raise TypeError(f"inputs[{i}] is {type(x).__name__}, not a Scalar or Tensor")
-    if isinstance(x.data, np.ndarray) and x.data.dtype != np.float64:
+    if isinstance(x._data, np.ndarray) and x._data.dtype != np.float64:
         raise TypeError(
-            f"inputs[{i}] has dtype {x.data.dtype}; gradient checks need float64 "
+            f"inputs[{i}] has dtype {x._data.dtype}; gradient checks need float64 "
             "(central differences in lower precision are dominated by rounding)"
         )
 
@@ -74,10 +74,10 @@ def numerical_grad(f: Callable[..., Any], inputs: Sequence[Node], eps: float = 1
     with no_grad():
         for i, x in enumerate(inputs):
             _perturbable(x, i)
-            if isinstance(x.data, np.ndarray):
-                g = np.zeros_like(x.data)
-                flat = x.data.reshape(-1)  # a view: writing it nudges x.data
-                if flat.size and not np.shares_memory(flat, x.data):
+            if isinstance(x._data, np.ndarray):
+                g = np.zeros_like(x._data)
+                flat = x._data.reshape(-1)  # a view: writing it nudges x.data
+                if flat.size and not np.shares_memory(flat, x._data):
                     raise ValueError(f"inputs[{i}].data is not contiguous; cannot perturb it")
                 for k in range(flat.size):
                     orig = flat[k]
@@ -89,12 +89,12 @@ def numerical_grad(f: Callable[..., Any], inputs: Sequence[Node], eps: float = 1
                     g.reshape(-1)[k] = (plus - minus) / (2 * eps)
                 results.append(g)
             else:
-                orig = x.data
-                x.data = orig + eps
+                orig = x._data
+                x._data = orig + eps
                 plus = _as_float(f(*inputs))
-                x.data = orig - eps
+                x._data = orig - eps
                 minus = _as_float(f(*inputs))
-                x.data = orig
+                x._data = orig
                 results.append((plus - minus) / (2 * eps))
     return results
 
@@ -182,7 +182,7 @@ def _projected(f: Callable[..., Any], inputs: list[Node], rng: np.random.Generat
     """f itself if it returns one number, else ``x -> sum(f(x) * v)`` for random weights v."""
     with no_grad():
         probe = f(*inputs)
-    probe_data = probe.data if isinstance(probe, Node) else probe
+    probe_data = probe._data if isinstance(probe, Node) else probe
     if np.size(probe_data) == 1:
         return f
     v = rng.standard_normal(np.shape(probe_data))
@@ -198,7 +198,7 @@ def _first_derivatives(
 ) -> Callable[..., Any]:
     """``x -> sum_i w_i . d objective/d x_i`` for fixed random weights ``w_i``, recorded
     (create_graph) so that it can be differentiated again."""
-    weights = [rng.standard_normal(np.shape(x.data)) for x in inputs]
+    weights = [rng.standard_normal(np.shape(x._data)) for x in inputs]
 
     def first(*xs: Node) -> Any:
         with enable_grad():
@@ -210,14 +210,14 @@ def _first_derivatives(
         for g, w in zip(gs, weights):
             if g is not None:
                 term = g * w
-                total = total + (term.sum() if isinstance(term.data, np.ndarray) else term)
+                total = total + (term.sum() if isinstance(term._data, np.ndarray) else term)
         return total
 
     return first
 
 
 def _zeros_like(x: Node) -> Any:
-    return np.zeros_like(x.data) if isinstance(x.data, np.ndarray) else 0.0
+    return np.zeros_like(x._data) if isinstance(x._data, np.ndarray) else 0.0
 
 
 def _analytic_grad(
@@ -246,14 +246,14 @@ def _check_directions(
     eps: float,
 ) -> None:
     """For random u: (objective(x + eps u) - objective(x - eps u)) / (2 eps) ~ grad . u."""
-    originals = [np.array(x.data, dtype=np.float64, copy=True) for x in inputs]
+    originals = [np.array(x._data, dtype=np.float64, copy=True) for x in inputs]
 
     def evaluate_at(us: list[Any], t: float) -> float:
         for x, orig, u in zip(inputs, originals, us):
-            if isinstance(x.data, np.ndarray):
-                x.data[...] = orig + t * u
+            if isinstance(x._data, np.ndarray):
+                x._data[...] = orig + t * u
             else:
-                x.data = float(orig + t * u)
+                x._data = float(orig + t * u)
         return _as_float(objective(*inputs))
 
     with no_grad():
@@ -269,10 +269,10 @@ def _check_directions(
                     )
         finally:
             for x, orig in zip(inputs, originals):
-                if isinstance(x.data, np.ndarray):
-                    x.data[...] = orig
+                if isinstance(x._data, np.ndarray):
+                    x._data[...] = orig
                 else:
-                    x.data = float(orig)
+                    x._data = float(orig)
 
 
 # --- hypothesis strategies -------------------------------------------------------------------
@@ -354,7 +354,7 @@ def _evaluates_finite(expr: Expression, bound: float) -> bool:
             values = expr(*(Scalar(x) for x in expr.inputs))
         except (OverflowError, ValueError, ZeroDivisionError):
             return False
-    return bool(np.isfinite(values.data)) and abs(values.data) <= bound
+    return bool(np.isfinite(values._data)) and abs(values._data) <= bound
 
 
 def expressions(

@@ -124,7 +124,7 @@ def format_value(
     if x is None:
         return "None"
     if isinstance(x, Node):
-        x = x.data
+        x = x._data
     if _is_tensor_like(x):
         if x.size > max_values:
             text = f"{tuple(x.shape)} {x.dtype}"
@@ -192,7 +192,7 @@ def to_dot(
         '  edge [color="#555555"];',
     ]
     for node in nodes:
-        fields = [labels[id(node)], f"data {format_value(node.data, precision)}"]
+        fields = [labels[id(node)], f"data {format_value(node._data, precision)}"]
         if show_grad and node.requires_grad:
             fields.append(f"grad {format_value(node.grad, precision)}")
         record = " | ".join(_record_escape(f) for f in fields)
@@ -449,7 +449,7 @@ def _local_grads(node: Node) -> list[Any]:
     if not isinstance(node, Scalar):
         return [None] * len(node.parents)
     rules = SCALAR_RULES[node.op]
-    args = (node.data, *[p.data for p in node.parents], *node.params)
+    args = (node._data, *[p._data for p in node.parents], *node.params)
     return [rule(*args) for rule in rules]
 
 
@@ -475,7 +475,7 @@ def trace(root: Node, seed: Any = None, precision: int = 6) -> Trace:
     if not root.requires_grad:
         raise RuntimeError("trace(): the output does not require grad (no input reaches it)")
     if seed is None:
-        seed = np.ones_like(root.data) if _is_tensor_like(root.data) else 1.0
+        seed = np.ones_like(root._data) if _is_tensor_like(root._data) else 1.0
     labels = _labels(toposort(root, include_constants=True))
     edges: dict[int, list[tuple[Node, Any, Any]]] = {}
 
@@ -486,8 +486,8 @@ def trace(root: Node, seed: Any = None, precision: int = 6) -> Trace:
     order = toposort(root)  # the order backprop visits, so rows follow the engine's sweep
     rows: list[TraceRow] = []
     for step, node in enumerate(reversed(order), start=1):
-        shape = tuple(node.data.shape) if _is_tensor_like(node.data) else None
-        row = TraceRow(step, labels[id(node)], node.op, _copy(node.data),
+        shape = tuple(node._data.shape) if _is_tensor_like(node._data) else None
+        row = TraceRow(step, labels[id(node)], node.op, _copy(node._data),
                        _copy(grads.get(node)), shape=shape)
         rows.append(row)
         if not node.parents:
