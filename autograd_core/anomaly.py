@@ -43,7 +43,10 @@ class detect_anomaly(ContextDecorator):  # noqa: N801 - a function-like name, as
     """Context manager (or decorator: ``@detect_anomaly()``) that makes every Tensor op check
     its output for nan, and every backward step its gradient for nan and inf, raising
     ``FloatingPointError`` at the first one with the op, the entry, the input values there
-    and the user's line that created the node. Slows every op down; for debugging only."""
+    and the user's line that created the node. In both engines it also remembers the value
+    of every leaf an op reads, and ``backward()`` raises a RuntimeError if a leaf was changed
+    since (``x.data[0] = 10`` or ``a.data = 3.0`` between forward and backward), naming the
+    leaf, the op and the line that read it. Slows every op down; for debugging only."""
 
     def __enter__(self) -> detect_anomaly:
         global _depth
@@ -58,6 +61,7 @@ class detect_anomaly(ContextDecorator):  # noqa: N801 - a function-like name, as
             _depth -= 1
             if _depth == 0:
                 _no_grad_threads.discard(MARKER)
+                _read.clear()
 
 
 def user_frame() -> tuple[str, int, str]:
@@ -128,3 +132,53 @@ def check_gradient(node: Any, parent: Any, contribution: Any, total: Any) -> Non
         f"{index} of the gradient of its input {i} (input value there: {at}); the "
         f"{node.op} node was {_where(node)}"
     )
+
+
+# --- leaves changed between forward and backward -------------------------------------------
+# A recorded result's value is read-only (tensor.RecordedArray), but a leaf's must stay
+# writable for the optimizer's step, so a change between the forward pass and backward()
+# cannot be refused when it is made. Detecting it means keeping a copy of each leaf's value
+# as the ops read it: O(size) per op, so only here, in the debugging mode (see README,
+# "Changing values between forward and backward").
+# id(leaf) -> (leaf, a copy of the value the ops read, the first op that read it, its line)
+_read: dict[int, tuple[Any, Any, str, tuple[str, int, str]]] = {}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(b, np.ndarray):
+        return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+    return bool(a == b or (a != a and b != b))
+
+
+def remember_leaves(parents: tuple, op: str) -> None:
+    """Keep the value of each leaf among ``parents`` that requires grad, as ``op`` reads it
+    (a value already kept and unchanged is not copied again)."""
+    for p in parents:
+        if p.requires_grad and p.is_leaf:
+            entry = _read.get(id(p))
+            if entry is None or entry[0] is not p or not _same(p._data, entry[1]):
+                value = p._data
+                _read[id(p)] = (p, value.copy() if isinstance(value, np.ndarray) else value,
+                                op, user_frame())  # fmt: skip
+
+
+def check_leaves(order: list) -> None:
+    """Raise if a leaf in ``order`` (the nodes a backward sweep visits) changed after an op
+    read it."""
+    for node in order:
+        entry = _read.get(id(node))
+        if entry is None or entry[0] is not node or _same(node._data, entry[1]):
+            continue
+        _, kept, op, (filename, lineno, source) = entry
+        what = type(node).__name__ + (f" '{node.name}'" if node.name else "")
+        if isinstance(kept, np.ndarray):
+            change = f"of shape {kept.shape}"
+        else:
+            change = f"(was {kept!r}, now {node._data!r})"
+        raise RuntimeError(
+            f"backward(): the leaf {what} {change} was changed after '{op}' read it at "
+            f"{filename}:{lineno}" + (f": {source}" if source else "") + "; the gradient would "
+            "mix the new value with a forward pass computed from the old one. Change leaves "
+            "after backward() (as an optimizer step does), or run the forward pass again"
+        )
+

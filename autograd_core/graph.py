@@ -312,6 +312,9 @@ def _sweep(
         raise RuntimeError("backward() or grad() inside a backward sweep is not supported")
     order = toposort(root)
     if _no_grad_threads and ANOMALY_MARKER in _no_grad_threads:
+        from .anomaly import check_leaves
+
+        check_leaves(order)
         on_edge = _with_anomaly_check(on_edge)
     with _sweep_lock, root._sweep_context():
         _thread_state.sweeping = True

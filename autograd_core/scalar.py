@@ -17,7 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, OnEdge, _deposit, _no_grad_threads, is_grad_enabled, read_only_value
+from . import anomaly
+from .graph import (
+    ANOMALY_MARKER,
+    Node,
+    OnEdge,
+    _deposit,
+    _no_grad_threads,
+    is_grad_enabled,
+    read_only_value,
+)
 
 __all__ = ["Scalar", "RULES"]
 
@@ -218,7 +227,7 @@ def _result(
     out._acc = None
     out.name = None
     if (a.requires_grad or (b is not None and b.requires_grad)) and (
-        not _no_grad_threads or is_grad_enabled()
+        not _no_grad_threads or _rare_path(op, a, b)
     ):
         out.requires_grad = True
         out._a = a
@@ -227,6 +236,16 @@ def _result(
         out.requires_grad = False
         out._a = out._b = None
     return out
+
+
+def _rare_path(op: str, a: Scalar, b: Scalar | None) -> bool:
+    """``_result`` when ``_no_grad_threads`` is not empty (no_grad() or detect_anomaly() is
+    on somewhere): whether to record; in anomaly mode, remember the leaves the op reads."""
+    if not is_grad_enabled():
+        return False
+    if ANOMALY_MARKER in _no_grad_threads:
+        anomaly.remember_leaves((a,) if b is None else (a, b), op)
+    return True
 
 
 def _operand(x: Any) -> Scalar | None:

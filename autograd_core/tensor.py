@@ -79,6 +79,8 @@ def _rare_path(out: Tensor, parents: tuple) -> bool:
     detect_anomaly() is on): check the output in anomaly mode; whether to record the graph."""
     if ANOMALY_MARKER in _no_grad_threads:
         anomaly.check_forward(out, parents)
+        if is_grad_enabled():
+            anomaly.remember_leaves(parents, out._op)
     return is_grad_enabled()
 
 
