@@ -47,6 +47,13 @@ def test_notebook_executes(path):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 assert "Warning" not in out["text"], f"cell {i} warned:\n{out['text']}"
+    # the stored outputs are those of the current code: the same numbers, except the
+    # wall-clock times of the cells tagged `timing`
+    problems = build.compare_outputs(nbformat.read(path, as_version=4), nb)
+    assert not problems, (
+        f"{path.name}: stored outputs differ from a fresh run (rebuild with notebooks/build.py"
+        f" {path.stem[:2]}):\n" + "\n".join(problems)
+    )
 
 
 def test_notebook_sources_match_stored_notebooks():
