@@ -2,20 +2,29 @@
 
 Each notebook is written as a plain Python file in the "percent" format (``# %%`` starts a
 code cell, ``# %% [markdown]`` a markdown cell whose lines start with ``# ``), so it can be
-reviewed and diffed like code. This script turns each into ``notebooks/<name>.ipynb``,
-executes it with nbclient in a kernel running *this* Python interpreter, and stores it with
-its outputs:
+reviewed and diffed like code. ``# %% tags=["timing"]`` gives a code cell the tag ``timing``
+(see below). This script turns each into ``notebooks/<name>.ipynb``, executes it with
+nbclient in a kernel running *this* Python interpreter, and stores it with its outputs:
 
     .venv/bin/python notebooks/build.py            # all notebooks
     .venv/bin/python notebooks/build.py 02          # the ones whose name contains "02"
 
-``execute`` is also what ``tests/test_notebooks.py`` uses to run the stored notebooks.
+``execute`` is also what ``tests/test_notebooks.py`` uses to run the stored notebooks, and
+``compare_outputs`` is how it checks that the stored outputs are those of the current code:
+every number printed (stdout) or displayed (``text/plain``) must come out the same in a fresh
+run, and so must the text around the numbers. Wall-clock times cannot: a cell that prints
+them is tagged ``timing`` and prints *only* timings (and what is derived from them, such as
+speed ratios); the numbers computed alongside are printed by an untagged cell. In a
+``timing`` cell the text and the count of numbers are still compared, only their values are
+free.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -26,12 +35,16 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
 KERNEL_NAME = "python3"
+TIMING_TAG = "timing"
+# `# %%`, optionally `[markdown]`, optionally `tags=[...]` (a JSON list of strings)
+CELL_MARKER = re.compile(r"# %%(?P<markdown> \[markdown\])?(?: tags=(?P<tags>\[.*\]))?\s*$")
 
 
 def parse_percent(text: str) -> nbformat.NotebookNode:
-    """A notebook from percent-format source text."""
+    """A notebook from percent-format source text (``# %% tags=["a", "b"]`` tags a cell)."""
     cells: list[nbformat.NotebookNode] = []
     kind: str | None = None
+    tags: list[str] = []
     lines: list[str] = []
 
     def flush() -> None:
@@ -40,14 +53,25 @@ def parse_percent(text: str) -> nbformat.NotebookNode:
         body = "\n".join(lines).strip("\n")
         if kind == "markdown":
             md = [ln[2:] if ln.startswith("# ") else ln.lstrip("#") for ln in body.splitlines()]
-            cells.append(nbformat.v4.new_markdown_cell("\n".join(md)))
+            cell = nbformat.v4.new_markdown_cell("\n".join(md))
         elif body:
-            cells.append(nbformat.v4.new_code_cell(body))
+            cell = nbformat.v4.new_code_cell(body)
+        else:
+            return
+        if tags:
+            cell.metadata["tags"] = list(tags)
+        cells.append(cell)
 
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("# %%"):
             flush()
-            kind = "markdown" if "[markdown]" in line else "code"
+            marker = CELL_MARKER.fullmatch(line)
+            if marker is None:
+                raise ValueError(f"line {number}: not a cell marker: {line!r}")
+            kind = "markdown" if marker["markdown"] else "code"
+            tags = json.loads(marker["tags"]) if marker["tags"] else []
+            if not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+                raise ValueError(f"line {number}: tags must be a list of strings: {line!r}")
             lines = []
         elif kind is not None:
             lines.append(line)
@@ -68,6 +92,9 @@ def kernel_env(tmpdir: str | Path) -> dict[str, str]:
     A kernelspec written to ``tmpdir`` comes first on ``JUPYTER_PATH``, so a ``python3``
     kernel installed for some other Python in the user's Jupyter directories is never picked
     up: the notebooks run in the interpreter (and virtualenv) that runs the build or the tests.
+    BLAS runs on one thread: a matrix product split over a different number of threads may
+    add in a different order, and a long training run turns those last bits into visibly
+    different numbers; with one thread the outputs do not depend on the machine's core count.
     """
     spec_dir = Path(tmpdir) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
@@ -75,7 +102,12 @@ def kernel_env(tmpdir: str | Path) -> dict[str, str]:
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (autograd-core)",
         "language": "python",
-        "env": {"MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+        "env": {
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        },
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     return {"JUPYTER_PATH": str(tmpdir)}
@@ -106,6 +138,71 @@ def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> nbformat.NotebookN
                 else:
                     os.environ[k] = v
     return nb
+
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+# Printed numbers must agree to this relative tolerance. A fresh run on the machine that
+# built the notebooks gives the same bits; 1e-6 leaves room only for the last bits of a
+# full-precision repr (17 digits) that a different BLAS build or thread count can change in
+# long training runs. Numbers printed to fewer digits are in effect compared exactly.
+RTOL = 1e-6
+
+
+def text_outputs(nb: nbformat.NotebookNode) -> list[tuple[str, str, bool]]:
+    """(where, text, is_timing) for every text output of ``nb``'s code cells: per cell, all
+    its stdout as one text (how a stream is split into outputs depends on timing), then the
+    ``text/plain`` of each result or display in order. Images and stderr are left out."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        timing = TIMING_TAG in cell.metadata.get("tags", [])
+        outputs = cell.get("outputs", [])
+        stdout = "".join(
+            o["text"] for o in outputs if o["output_type"] == "stream" and o["name"] == "stdout"
+        )
+        if stdout:
+            found.append((f"cell {index} stdout", stdout, timing))
+        rich = [o for o in outputs if o["output_type"] in ("execute_result", "display_data")]
+        for k, out in enumerate(rich):
+            if "text/plain" in out.get("data", {}):
+                found.append((f"cell {index} result {k}", out["data"]["text/plain"], timing))
+    return found
+
+
+def _skeleton(text: str) -> str:
+    """The text with every number replaced by # and without whitespace (numpy and format
+    widths pad numbers with spaces that depend on their digits)."""
+    return "".join(NUMBER.sub("#", text).split())
+
+
+def compare_outputs(
+    stored: nbformat.NotebookNode, fresh: nbformat.NotebookNode, rtol: float = RTOL
+) -> list[str]:
+    """The differences between the text outputs of two runs of a notebook (empty if none).
+
+    Each output must have the same text around its numbers and the same count of numbers,
+    and each number must agree within ``rtol`` (relative) unless the cell is tagged
+    ``timing``, whose numbers are wall-clock times and may take any value.
+    """
+    want, have = text_outputs(stored), text_outputs(fresh)
+    if [w for w, _, _ in want] != [w for w, _, _ in have]:
+        return [f"different outputs: stored {[w for w, _, _ in want]},"
+                f" fresh {[w for w, _, _ in have]}"]
+    problems = []
+    for (where, old, timing), (_, new, _) in zip(want, have):
+        old_numbers, new_numbers = NUMBER.findall(old), NUMBER.findall(new)
+        if len(old_numbers) != len(new_numbers):
+            problems.append(f"{where}: {len(old_numbers)} numbers stored, {len(new_numbers)}"
+                            f" in a fresh run:\n--- stored\n{old}\n--- fresh\n{new}")
+        elif _skeleton(old) != _skeleton(new):
+            problems.append(f"{where}: the text differs:\n--- stored\n{old}\n--- fresh\n{new}")
+        elif not timing:
+            for i, (a, b) in enumerate(zip(old_numbers, new_numbers)):
+                if not math.isclose(float(a), float(b), rel_tol=rtol, abs_tol=0.0):
+                    problems.append(f"{where}: number {i + 1} is {a} stored, {b} in a fresh"
+                                    f" run (relative tolerance {rtol:g})")
+    return problems
 
 
 def build(name_filter: str = "") -> None:

@@ -10,8 +10,23 @@
 #   the input to the output of the **product** of the local derivatives along the path.
 #
 # Reverse mode (backpropagation) computes that sum for *all* inputs in one backward sweep.
-# This notebook reproduces the classic examples (worked-examples.md §1, §2, §4) with
-# `autograd_core.Scalar` and draws each graph with `autograd_core.viz`.
+# This notebook reproduces the classic examples with `autograd_core.Scalar` and draws each
+# graph with `autograd_core.viz`. Every number it checks is printed next to the value its
+# source gives.
+#
+# **Sources**
+#
+# * Andrew Ng, *Neural Networks and Deep Learning* (deeplearning.ai, Coursera, 2017), week 2
+#   lectures "Computation Graph" and "Derivatives with a Computation Graph": J = 3(a + bc).
+#   https://www.coursera.org/learn/neural-networks-deep-learning
+# * Christopher Olah, "Calculus on Computational Graphs: Backpropagation" (2015): e =
+#   (a + b)(b + 1), derivatives on the edges, the sum over paths, forward- vs reverse-mode
+#   differentiation. https://colah.github.io/posts/2015-08-Backprop/
+# * Stanford CS231n (Andrej Karpathy et al.), course notes "Backpropagation, Intuitions"
+#   (2015): the elementary derivatives and the gradients of x·y and x + y.
+#   https://cs231n.github.io/optimization-2/
+# * Stanford CS231n, course notes "Optimization: Stochastic Gradient Descent" (2015): the
+#   numerical gradient by centered differences and its cost. https://cs231n.github.io/optimization-1/
 
 # %%
 import sys
@@ -49,7 +64,7 @@ v = named(a + u, "v")
 J = named(3 * v, "J")
 J.backward()
 print(f"J = {J.data}   dJ/da = {a.grad}   dJ/db = {b.grad}   dJ/dc = {c.grad}")
-print("seed (worked examples §1): J = 33; dJ/da = 3, dJ/db = 6, dJ/dc = 9")
+print("Ng's lecture: J = 33; dJ/da = 3, dJ/db = 6, dJ/dc = 9")
 assert J.data == 33.0
 assert (a.grad, b.grad, c.grad) == (3.0, 6.0, 9.0)
 viz.draw(J)
@@ -77,7 +92,7 @@ d = named(b + 1, "d")
 e = named(c * d, "e")
 e.backward()
 print(f"e = {e.data}   de/da = {a.grad}   de/db = {b.grad}")
-print("seed (worked examples §2): e = 6; de/da = 2; de/db = 5 (paths: 2 + 3)")
+print("Olah (2015): e = 6; de/da = 2; de/db = 5 (paths: 2 + 3)")
 assert e.data == 6.0 and a.grad == 2.0 and b.grad == 5.0
 viz.draw(e)
 
@@ -191,10 +206,11 @@ assert forward_mode(e, a) == 2.0 and forward_mode(e, b) == 5.0
 
 # %% [markdown]
 # Now a function of n inputs, f(x) = Σᵢ tanh(xᵢ·xᵢ₊₁) + (Σᵢ xᵢ)², and its whole gradient:
-# n forward-mode sweeps against one reverse sweep. (Times are measured when the notebook
-# runs and vary from machine to machine. Our forward-mode loop above is plain Python and
-# slower per node than the engine's backward pass, so part of each ratio is a constant
-# factor; what matters is that the ratio grows in proportion to n.)
+# n forward-mode sweeps against one reverse sweep. Both give the same gradient; the cell
+# after it prints the times. (Times are measured when the notebook runs and vary from
+# machine to machine: their cells are tagged `timing`. Our forward-mode loop above is plain
+# Python and slower per node than the engine's backward pass, so part of each ratio is a
+# constant factor; what matters is that the ratio grows in proportion to n.)
 
 # %%
 def f_chain(xs):
@@ -223,10 +239,15 @@ for n in (10, 40, 160):
     t_rev = time.perf_counter() - t0
     rev = [x.grad for x in xs]
     assert max(abs(p - q) for p, q in zip(fwd, rev)) < 1e-9
-    rows.append((n, len(toposort(out)), t_fwd, t_rev))
-    print(f"n = {n:4d}: graph {rows[-1][1]:4d} nodes;"
-          f" forward mode {n} sweeps {t_fwd * 1e3:8.2f} ms;"
-          f" reverse mode 1 sweep {t_rev * 1e3:6.2f} ms; ratio {t_fwd / t_rev:6.0f}x")
+    rows.append((n, t_fwd, t_rev))
+    print(f"n = {n:4d}: graph {len(toposort(out)):4d} nodes; forward mode {n} sweeps,"
+          f" reverse mode 1 sweep; largest difference"
+          f" {max(abs(p - q) for p, q in zip(fwd, rev)):.1e}")
+
+# %% tags=["timing"]
+for n, t_fwd, t_rev in rows:
+    print(f"n = {n:4d}: forward mode {t_fwd * 1e3:8.2f} ms; reverse mode {t_rev * 1e3:6.2f} ms;"
+          f" ratio {t_fwd / t_rev:6.0f}x")
 
 # %% [markdown]
 # ## Numerical vs analytic derivatives
@@ -234,7 +255,10 @@ for n in (10, 40, 160):
 # A derivative can also be estimated by **central differences**,
 # ∂f/∂xᵢ ≈ (f(x + h eᵢ) − f(x − h eᵢ)) / 2h: two forward passes *per input*, so O(n) passes
 # for the gradient, each with an error of order h². It is the standard way to *check* a
-# gradient, never to compute one. First the elementary derivatives of worked-examples §4:
+# gradient, never to compute one. First elementary derivatives: those the CS231n notes build
+# their gates from (1/x, eˣ, c + x, ax) and a few more (a constant, x, x², ln x, and 1/eˣ by
+# the chain rule), then the gradients of x·y and x + 2y (the notes evaluate x·y at (4, −3);
+# here at (10, −20)):
 
 # %%
 def derivative(fn, x0):
@@ -267,16 +291,16 @@ for what, fn, exact in cases:
 
 x, y = Scalar(10.0, name="x"), Scalar(-20.0, name="y")
 (x * y).backward()
-print("gradient of x*y at (10, -20):", (x.grad, y.grad), "  seed: (-20, 10)")
+print("gradient of x*y at (10, -20):", (x.grad, y.grad), "  CS231n's rule (y, x): (-20, 10)")
 assert (x.grad, y.grad) == (-20.0, 10.0)
 x, y = Scalar(10.0, name="x"), Scalar(-20.0, name="y")
 (x + 2 * y).backward()
-print("gradient of x + 2y:", (x.grad, y.grad), "  seed: (1, 2)")
+print("gradient of x + 2y:", (x.grad, y.grad), "  expected: (1, 2)")
 assert (x.grad, y.grad) == (1.0, 2.0)
 
 # %% [markdown]
 # And the cost: the full gradient of `f_chain` by central differences (2n forward passes)
-# against one forward and one backward pass.
+# against one forward and one backward pass (the times in the `timing` cell after it).
 
 # %%
 def numerical_gradient(fn, values, h=1e-6):
@@ -303,11 +327,13 @@ for n in (10, 40, 160):
     t_num.append(time.perf_counter() - t0)
     err = max(abs(p - x.grad) for p, x in zip(num, xs))
     sizes.append(n)
-    print(f"n = {n:4d}: numerical {2 * n:4d} passes {t_num[-1] * 1e3:8.2f} ms;"
-          f" forward + backward {t_back[-1] * 1e3:6.2f} ms;"
+    print(f"n = {n:4d}: numerical {2 * n:4d} forward passes, backprop 1 forward + 1 backward;"
           f" max |difference| {err:.1e}")
     assert err < 1e-5
 
+# %% tags=["timing"]
+for n, t_n, t_b in zip(sizes, t_num, t_back):
+    print(f"n = {n:4d}: numerical {t_n * 1e3:8.2f} ms; forward + backward {t_b * 1e3:6.2f} ms")
 fig, ax = plt.subplots(figsize=(5, 3.2))
 ax.loglog(sizes, t_num, "o-", label="central differences (2n forward passes)")
 ax.loglog(sizes, t_back, "s-", label="one forward + one backward pass")

@@ -5,7 +5,15 @@
 # into gates small enough that each local derivative is obvious, run forward, then walk back
 # gate by gate multiplying the upstream gradient by the local one. `viz.trace` writes that
 # table for any graph, straight from the engine's backward pass, so every row can be checked
-# by hand. This notebook reproduces the examples of worked-examples.md §3.
+# by hand. This notebook reproduces the notes' examples, each number printed next to the
+# value the notes give (or that their formulas give, to full precision).
+#
+# **Source**
+#
+# * Stanford CS231n (Andrej Karpathy et al.), course notes "Backpropagation, Intuitions"
+#   (2015): f = (x + y)z at (−2, 5, −4), the 2-d sigmoid neuron with w = [2, −3, −3] and
+#   x = [−1, −2], the staged f(x, y) = (x + σ(y)) / (σ(x) + (x + y)²) at (3, −4), and the
+#   gradients of the matrix product D = W·X. https://cs231n.github.io/optimization-2/
 
 # %%
 import sys
@@ -37,7 +45,7 @@ q = named(x + y, "q")
 f = named(q * z, "f")
 f.backward()
 print(f"f = {f.data}   df/dx = {x.grad}   df/dy = {y.grad}   df/dz = {z.grad}")
-print("seed (worked examples §3): f = -12, df/dx = -4, df/dy = -4, df/dz = 3")
+print("CS231n: f = -12, df/dx = -4, df/dy = -4, df/dz = 3")
 assert f.data == -12.0 and (x.grad, y.grad, z.grad) == (-4.0, -4.0, 3.0)
 viz.draw(f)
 
@@ -78,19 +86,21 @@ f_fused = named(z.sigmoid(), "f")
 t_fused = viz.trace(f_fused)
 print(t_fused)
 
-seed_f = 0.7310585786300049
-seed_dx = [0.3932238664829637, -0.5898357997244456]
-seed_dw = [-0.19661193324148185, -0.3932238664829637, 0.19661193324148185]
+# CS231n's neuron (the notes' circuit diagram shows f = 0.73, df/dx = 0.39, -0.59 and
+# df/dw = -0.20, -0.39, 0.20), to full precision:
+cs231n_f = 0.7310585786300049
+cs231n_dx = [0.3932238664829637, -0.5898357997244456]
+cs231n_dw = [-0.19661193324148185, -0.3932238664829637, 0.19661193324148185]
 dx = [t_fused.grads[n] for n in ("x0", "x1")]
 dw = [t_fused.grads[n] for n in ("w0", "w1", "w2")]
-print(f"\nf = {f_fused.data!r}       seed: {seed_f!r}")
-print(f"df/dx = {dx}\n  seed: {seed_dx}")
-print(f"df/dw = {dw}\n  seed: {seed_dw}")
-assert abs(f_fused.data - seed_f) < 1e-15 and abs(f_gates.data - seed_f) < 1e-15
+print(f"\nf = {f_fused.data!r}       CS231n: {cs231n_f!r}")
+print(f"df/dx = {dx}\n  CS231n: {cs231n_dx}")
+print(f"df/dw = {dw}\n  CS231n: {cs231n_dw}")
+assert abs(f_fused.data - cs231n_f) < 1e-15 and abs(f_gates.data - cs231n_f) < 1e-15
 assert t_fused.rows[0].local_grads[0] == f_fused.data * (1 - f_fused.data)
 for name in ("x0", "x1", "w0", "w1", "w2"):
     assert abs(t_fused.grads[name] - t_gates.grads[name]) < 1e-15, name
-for got, want in zip(dx + dw, seed_dx + seed_dw):
+for got, want in zip(dx + dw, cs231n_dx + cs231n_dw):
     assert abs(got - want) < 1e-12, (got, want)
 print("fused sigmoid gate and add/mul/exp/reciprocal gates: same gradients")
 
@@ -122,9 +132,10 @@ t = viz.trace(f)
 t
 
 # %%
-print(f"f = {f.data!r}   seed: 1.5456448841066441")
-print(f"df/dx = {t.grads['x']!r}   seed: 2.0595697955721652")
-print(f"df/dy = {t.grads['y']!r}   seed: 1.5922327514838093")
+# the notes' staged formulas evaluated at x = 3, y = -4 in float64:
+print(f"f = {f.data!r}   CS231n's formulas: 1.5456448841066441")
+print(f"df/dx = {t.grads['x']!r}   CS231n's formulas: 2.0595697955721652")
+print(f"df/dy = {t.grads['y']!r}   CS231n's formulas: 1.5922327514838093")
 assert abs(f.data - 1.5456448841066441) < 1e-12
 assert abs(t.grads["x"] - 2.0595697955721652) < 1e-12
 assert abs(t.grads["y"] - 1.5922327514838093) < 1e-12

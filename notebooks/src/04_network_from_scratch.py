@@ -4,9 +4,16 @@
 # Victor Zhou's introduction to neural networks builds a network with two inputs (weight and
 # height), one hidden layer of two sigmoid neurons h1, h2 and one sigmoid output o1, derives
 # its partial derivatives by hand and trains it with stochastic gradient descent to tell
-# women from men. This notebook reproduces his numbers (worked-examples.md §6), replaces the
-# hand-derived derivatives by the engine's backward pass, and builds the same network three
-# ways: from `Scalar`s by hand, as `nn.scalar.MLP`, and as a Tensor `nn` model.
+# women from men. This notebook reproduces his numbers (each printed next to the article's),
+# replaces the hand-derived derivatives by the engine's backward pass, and builds the same
+# network three ways: from `Scalar`s by hand, as `nn.scalar.MLP`, and as a Tensor `nn` model.
+#
+# **Source**
+#
+# * Victor Zhou, "Machine Learning for Beginners: An Introduction to Neural Networks" (2019):
+#   the neuron with w = [0, 1], b = 4; the 2-2-1 network; Alice, Bob, Charlie and Diana;
+#   ∂L/∂w1 for Alice; the SGD training and the predictions for Emily and Frank.
+#   https://victorzhou.com/blog/intro-to-neural-networks/
 
 # %%
 import sys
@@ -34,7 +41,7 @@ b = Scalar(4.0)
 x = [2.0, 3.0]
 total = w[0] * x[0] + w[1] * x[1] + b
 out = total.sigmoid()
-print(f"w.x + b = {total.data}   output = {out.data!r}   seed: 7, 0.9990889488055994")
+print(f"w.x + b = {total.data}   output = {out.data!r}   Zhou: 7, 0.9990889488055994")
 assert total.data == 7.0 and abs(out.data - 0.9990889488055994) < 1e-15
 
 # %% [markdown]
@@ -70,7 +77,7 @@ class Network:
 net = Network([0, 1, 0, 1, 0, 1, 0, 0, 0])
 h1, h2, o1 = net.forward([2.0, 3.0])
 print(f"h1 = {h1.data!r}  h2 = {h2.data!r}  o1 = {o1.data!r}")
-print("seed: h1 = h2 = 0.9525741268224334, o1 = 0.7216325609518421")
+print("Zhou: h1 = h2 = 0.9526, o1 = 0.7216325609518421")
 assert abs(h1.data - 0.9525741268224334) < 1e-15 and h1.data == h2.data
 assert abs(o1.data - 0.7216325609518421) < 1e-15
 
@@ -96,7 +103,7 @@ def mse(y_true, y_pred):
     return sum((t - p) ** 2 for t, p in zip(y_true, y_pred)) / len(y_true)
 
 
-print("MSE of always predicting 0:", mse(labels, [0.0] * 4), "  seed: 0.5")
+print("MSE of always predicting 0:", mse(labels, [0.0] * 4), "  Zhou: 0.5")
 assert mse(labels, [0.0] * 4) == 0.5
 
 # %% [markdown]
@@ -121,7 +128,7 @@ L = (y_alice - o1) ** 2
 L.backward()
 print(f"h1 = {h1.data:.4f}  h2 = {h2.data:.4f}  o1 = {o1.data:.3f}"
       f"  dL/dw1 = {net.p['w1'].grad:.4f}")
-print("seed: h1 = h2 = 0.0474, o1 = 0.524, dL/dw1 = 0.0214")
+print("Zhou: h1 = h2 = 0.0474, o1 = 0.524, dL/dw1 = 0.0214")
 assert round(h1.data, 4) == 0.0474 and round(h2.data, 4) == 0.0474
 assert round(o1.data, 3) == 0.524
 
@@ -182,8 +189,8 @@ curve = train(net)
 for epoch in (0, 100, 200, 500, 990):
     print(f"epoch {epoch:4d} loss {curve[epoch // 10]:.4f}")
 emily, frank = net((-7.0, -3.0)).data, net((20.0, 2.0)).data
-print(f"Emily: {emily:.3f}  (seed: about 0.95, female)")
-print(f"Frank: {frank:.3f}  (seed: about 0.04, male)")
+print(f"Emily: {emily:.3f}  (Zhou: 0.951, female)")
+print(f"Frank: {frank:.3f}  (Zhou: 0.039, male)")
 assert curve[-1] < 0.01 < curve[0]
 assert all(later <= earlier + 1e-3 for earlier, later in zip(curve, curve[1:]))
 assert 0.9 < emily < 1.0 and 0.0 < frank < 0.1
