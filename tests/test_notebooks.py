@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,9 @@ def test_notebook_executes(path):
                 assert "Warning" not in out["text"], f"cell {i} warned:\n{out['text']}"
     # the stored outputs are those of the current code: the same numbers, except the
     # wall-clock times of the cells tagged `timing`
-    problems = build.compare_outputs(nbformat.read(path, as_version=4), nb)
+    problems = build.compare_outputs(
+        nbformat.read(path, as_version=4), nb, same_kernels=build.reference_platform()
+    )
     assert not problems, (
         f"{path.name}: stored outputs differ from a fresh run (rebuild with notebooks/build.py"
         f" {path.stem[:2]}):\n" + "\n".join(problems)
@@ -170,6 +173,32 @@ def test_timing_cells_may_change_their_numbers_but_not_their_text():
     untagged.cells[1].metadata["tags"] = []
     problems = build.compare_outputs(untagged, _edited(untagged, 1, 0, "1.74 ms", "12.50 ms"))
     assert len(problems) == 1 and "number 2 is 1.74 stored, 12.50" in problems[0]
+
+
+def test_platform_cells_are_exact_with_the_reference_kernels_and_free_elsewhere():
+    """A `platform` cell's numbers depend on the last bit of the BLAS and SIMD kernels: they
+    must come out again where the notebooks run with the reference kernels, and only their
+    text and count are checked elsewhere."""
+    build = _build_module()
+    stored = copy.deepcopy(SAMPLE)
+    stored.cells[0].metadata["tags"] = ["platform"]
+    fresh = _edited(stored, 0, 1, "81.62%", "73.61%")
+    problems = build.compare_outputs(stored, fresh)
+    assert len(problems) == 1 and "number 3 is 81.62 stored, 73.61" in problems[0]
+    assert build.compare_outputs(stored, fresh, same_kernels=False) == []
+    reworded = _edited(stored, 0, 1, "accuracy", "error")
+    assert len(build.compare_outputs(stored, reworded, same_kernels=False)) == 1
+    untagged = _edited(SAMPLE, 0, 1, "81.62%", "73.61%")
+    assert len(build.compare_outputs(SAMPLE, untagged, same_kernels=False)) == 1
+
+
+def test_the_reference_kernels_are_pinned_in_the_notebook_kernel(tmp_path):
+    build = _build_module()
+    build.kernel_env(tmp_path)
+    spec = json.loads((tmp_path / "kernels" / build.KERNEL_NAME / "kernel.json").read_text())
+    assert spec["env"]["OPENBLAS_NUM_THREADS"] == "1"
+    for name, value in build.REFERENCE_KERNELS.items():
+        assert (spec["env"].get(name) == value) == build.reference_platform()
 
 
 def test_a_missing_or_extra_output_is_reported():

@@ -195,7 +195,7 @@ assert abs(dx - t.grads["x"]) < 1e-14 and abs(dy - t.grads["y"]) < 1e-14
 # Checked here entry by entry against central differences of L = Σ D ⊙ dD (whose gradient
 # with respect to D is dD):
 
-# %%
+# %% tags=["platform"]
 rng = np.random.default_rng(0)
 W_np = rng.standard_normal((5, 10))
 X_np = rng.standard_normal((10, 3))

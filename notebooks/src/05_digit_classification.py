@@ -115,7 +115,7 @@ def as_array(g):
 # library (`nn.Linear`, `nn.Sigmoid`), the cost is one line; `autograd_core.grad` also gives
 # the deltas ∂C/∂zˡ when asked for the pre-activations.
 
-# %%
+# %% tags=["platform"]
 def nielsen_model(seed):
     model = nn.Sequential(nn.Linear(N_IN, 30), nn.Sigmoid(), nn.Linear(30, 10), nn.Sigmoid())
     for p, value in zip(model.parameters(), nielsen_init(seed)):
@@ -154,7 +154,7 @@ for i, (d_engine, d_hand) in enumerate(zip(engine_deltas, hand_deltas), start=1)
 # hand-written BP1–BP4 version start from the same weights and take the same 100 steps on the
 # same batches.
 
-# %%
+# %% tags=["platform"]
 def evaluate(predict, X, y):
     return float(np.mean(np.argmax(predict(X), axis=1) == y))
 
@@ -180,7 +180,7 @@ assert gap < 1e-10
 # training below uses the library only, 5 epochs on the 20,000 images, with the test
 # accuracy measured after every epoch.
 
-# %%
+# %% tags=["platform"]
 def train_library(model, loss_fn, lr, seed=1, targets=one_hot):
     optimizer = nn.optim.SGD(model.parameters(), lr=lr)
     loader = nn.DataLoader(X_train, y_train, batch_size=BATCH, shuffle=True, seed=seed)
@@ -213,7 +213,7 @@ print(f"training time: {t_sigmoid:.1f} s")
 # applies a stable log-softmax), He/Xavier initialisation, and plain SGD with learning rate
 # 0.05, batch 10 and the same 20,000 images, 5 epochs.
 
-# %%
+# %% tags=["platform"]
 print("ReLU + cross-entropy:")
 relu_model = nn.MLP(N_IN, [30], 10, activation="relu", seed=0)
 acc_relu, t_relu = train_library(relu_model, nn.functional.cross_entropy, lr=0.05,
@@ -278,7 +278,7 @@ else:
 # with a batch of 100 inputs; the arithmetic is counted exactly, and the times (in the
 # `timing` cell after it) measured:
 
-# %%
+# %% tags=["platform"]
 rng = np.random.default_rng(0)
 Xs = rng.random((100, 50))
 Ys = one_hot(rng.integers(0, 10, 100))

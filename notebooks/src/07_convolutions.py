@@ -151,7 +151,7 @@ plt.show()
 # notebook quick it sees 6,000 images once; the full recipe reaches about 91.5% in a few
 # epochs (`benchmarks/bench_cnn.py --accuracy`).
 
-# %%
+# %% tags=["platform"]
 X_train, y_train, X_test, y_test = nn.datasets.load_fashion_mnist(flatten=False)
 X_train, y_train, X_test, y_test = X_train[:6000], y_train[:6000], X_test[:2000], y_test[:2000]
 model = nn.CNN(seed=0)  # seeded here and in the DataLoader: no global random state
