@@ -455,7 +455,7 @@ REDUCTIONS: dict[str, tuple[Callable[..., Any], ...]] = {
 def logsumexp(x: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
     """log(sum(e^x)) over ``axes`` as m + log(sum(e^(x - m))) with m the max: never overflows
     (logsumexp([1e4, 1e4]) = 1e4 + log 2)."""
-    m = x.max(axis=axes, keepdims=True)
+    m = x.max(axis=axes, keepdims=True, initial=-xp.inf)  # initial: an empty slice gives -inf
     m = xp.where(xp.isfinite(m), m, 0)  # all -inf slices: shift by 0, result -inf
     with xp.errstate(divide="ignore"):  # log(0) = -inf is the right answer for -inf rows
         s = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
@@ -464,12 +464,14 @@ def logsumexp(x: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
 
 def softmax(x: Any, axis: int) -> Any:
     """e^x / sum(e^x) along ``axis``, with the max subtracted first (stable at any |x|)."""
-    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    e = xp.exp(x - x.max(axis=axis, keepdims=True, initial=-xp.inf))  # empty axis: empty
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(x: Any, axis: int) -> Any:
     """x - logsumexp(x) along ``axis``, with the max shift: exact at |x| = 1e4."""
+    if x.shape[axis] == 0:  # nothing to normalise (and log of the empty sum would warn)
+        return x.copy()
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 

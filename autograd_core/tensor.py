@@ -1292,6 +1292,10 @@ class Tensor(Node):
                 f"cross_entropy: target has shape {t.shape}, logits have shape {x.shape}; "
                 "they must match"
             )
+        if x.shape[ax] == 0:
+            raise ValueError(
+                f"cross_entropy: logits of shape {x.shape} have no classes (axis {ax} has size 0)"
+            )
         value, probs = calculus.cross_entropy(x, t, ax)
         return _result(value, "cross_entropy", (self,), (t, ax, probs))
 
@@ -1577,9 +1581,10 @@ def _arg_reduce(x: Tensor, op: str, axis: int | None, keepdims: bool) -> np.ndar
         if not isinstance(axis, (int, np.integer)):
             raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
         (axis,) = _normalize_axes(axis, x.ndim, op)
-    if x.size == 0:
-        raise ValueError(f"{op}: the Tensor of shape {x.shape} is empty; {op} of nothing is "
-                         "undefined")
+    if x.size == 0 and (axis is None or x.shape[axis] == 0):
+        where = "" if axis is None else f" along axis {axis}"
+        raise ValueError(f"{op}: the Tensor of shape {x.shape} is empty{where}; {op} of "
+                         "nothing is undefined")
     return np.asarray(getattr(x._data, op)(axis=axis, keepdims=keepdims))
 
 

@@ -215,3 +215,48 @@ def test_second_order(name, data):
     a = leaf(data.draw(hnp.arrays(np.float64, (2, 3), elements=elements, unique=unique)))
     b = leaf(data.draw(hnp.arrays(np.float64, (2, 3), elements=SMALL)))
     check_grad(fn, [a, b], order=2, rtol=1e-4, atol=1e-6)
+
+
+# --- empty inputs: numpy's results, or an error naming the op (never numpy's words) ----------
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0), (0, 0)])
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_over_an_empty_axis_is_empty_and_differentiates(shape, op):
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    for axis in (0, 1):
+        y = getattr(x, op)(axis=axis)
+        assert y.shape == shape
+        y.sum().backward()
+        assert x.grad.shape == shape and not x.grad.any()
+        x.grad = None
+
+
+def test_logsumexp_of_nothing_is_minus_infinity():
+    """log(sum over no entries of e^x) = log 0 = -inf, as numpy's log(np.exp(x).sum())."""
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    np.testing.assert_array_equal(x.logsumexp(axis=0).data, [-np.inf] * 3)
+    assert x.logsumexp().item() == -np.inf
+    assert x.logsumexp(axis=1).shape == (0,)
+    x.logsumexp(axis=0).sum().backward()
+    assert x.grad.shape == (0, 3)
+
+
+def test_argmax_of_empty_rows_and_of_an_empty_axis():
+    x = Tensor(np.zeros((0, 3)))
+    assert x.argmax(axis=1).shape == (0,) and x.argmin(axis=1).shape == (0,)
+    for op in ("argmax", "argmin"):
+        empty_axis = rf"{op}: the Tensor of shape \(0, 3\) is empty along axis 0"
+        with pytest.raises(ValueError, match=empty_axis):
+            getattr(x, op)(axis=0)
+        with pytest.raises(ValueError, match=f"{op}: the Tensor of shape \\(0, 3\\) is empty;"):
+            getattr(x, op)()
+
+
+def test_cross_entropy_without_classes_names_the_problem():
+    x = Tensor(np.zeros((2, 0)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"logits of shape \(2, 0\) have no classes"):
+        x.cross_entropy(np.zeros((2, 0)))
+    rows = Tensor(np.zeros((0, 3)), requires_grad=True)
+    loss = rows.cross_entropy(np.zeros((0, 3)))  # no rows: the sum of no losses
+    assert loss.item() == 0.0
+    loss.backward()
+    assert rows.grad.shape == (0, 3)

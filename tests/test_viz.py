@@ -1,4 +1,4 @@
-"""viz: DOT drawings and staged-backprop tables of the seed graphs (the classic CS231n and Olah examples)."""
+"""viz: DOT drawings and staged-backprop tables of the classic CS231n and Olah examples."""
 
 from __future__ import annotations
 
