@@ -81,7 +81,9 @@ class Node:
     The public, read-only graph (walk it with ``toposort``, ``viz`` draws it):
 
     ==================  =====================================================================
-    ``data``            the value (a float for Scalar, an ndarray for Tensor)
+    ``data``            the value (a float for Scalar, an ndarray for Tensor), stored in the
+                        ``_data`` slot that the engines use; the property hands out a
+                        recorded result's value read-only and validates assignments
     ``grad``            the accumulated gradient of whatever ``backward()`` was called on
     ``requires_grad``   whether gradients flow to this node
     ``name``            an optional label, shown by ``repr``, ``viz.to_dot`` and ``viz.trace``
