@@ -319,7 +319,8 @@ class Scalar(Node):
     def data(self, value: Any) -> None:
         if self._a is not None:
             raise read_only_value(self._op)
-        self._data = _check_real(value, "Scalar.data")
+        # a float is the common case (p.data -= lr * p.grad): skip the checks' isinstance
+        self._data = value if type(value) is float else _check_real(value, "Scalar.data")
 
     def __repr__(self) -> str:
         label = f"{self.name}: " if self.name else ""
