@@ -386,6 +386,9 @@ def grad(
     (usually a bug: a detached parameter, a forgotten input); with ``allow_unused=True`` its
     gradient is ``None`` instead.
     """
+    for flag, value in (("create_graph", create_graph), ("allow_unused", allow_unused)):
+        if value is not True and value is not False and value is not LINEAR:
+            raise TypeError(f"grad(): {flag} must be True or False, got {value!r}")
     single = isinstance(inputs, Node)
     input_list: list[Node] = [inputs] if isinstance(inputs, Node) else list(inputs)
     for i, x in enumerate(input_list):

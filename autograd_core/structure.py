@@ -20,10 +20,13 @@ from . import calculus
 from .calculus import _LETTERS
 from .tensor import (
     Tensor,
+    _flag,
     _gather,
     _index_array,
+    _integer,
     _normalize_axes,
     _operand,
+    _real,
     _result,
     _tensors,
     concat,
@@ -542,6 +545,9 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """``num`` evenly spaced values from start to stop (included unless ``endpoint=False``)."""
+    num = _integer(num, "num", "linspace", minimum=0)
+    endpoint = _flag(endpoint, "endpoint", "linspace")
+    start, stop = _real(start, "start", "linspace"), _real(stop, "stop", "linspace")
     value = np.linspace(start, stop, num, endpoint=endpoint, dtype=_dtype(dtype, "linspace"))
     return _leaf(value, requires_grad)
 

@@ -333,6 +333,69 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+# --- argument checks for the functions that take flags and numeric parameters --------------
+# (cheap type tests in argument handling; never on the per-op hot path)
+
+
+def _flag(value: Any, name: str, op: str) -> bool:
+    """A bool flag (``keepdims``, ``largest``, ...) as a bool; anything else is a TypeError
+    naming the op and the flag, since a string such as "no" would silently count as True."""
+    if value is True or value is False or type(value) is np.bool_:
+        return bool(value)
+    raise TypeError(
+        f"{op}: {name} must be True or False, got {value!r} ({type(value).__name__})"
+    )
+
+
+def _integer(value: Any, name: str, op: str, minimum: int | None = None) -> int:
+    """An int parameter (numpy integers too, never a bool or a float) as an int, at least
+    ``minimum`` if given: a TypeError or ValueError naming the op, the parameter and value."""
+    try:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{op}: {name} must be an int, got {value!r} ({type(value).__name__})"
+        ) from None
+    if minimum is not None and n < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {n}")
+    return n
+
+
+def _real(value: Any, name: str, op: str) -> float:
+    """A real-number parameter (int, float, numpy number; not a bool) as a float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
+        raise TypeError(
+            f"{op}: {name} must be a real number, got {value!r} ({type(value).__name__})"
+        )
+    if isinstance(value, np.complexfloating):
+        raise TypeError(f"{op}: {name} must be a real number, got the complex {value!r}")
+    return float(value)
+
+
+def _describe(x: Any) -> str:
+    """x in an error message: a Tensor's or array's shape, a short repr otherwise."""
+    if isinstance(x, (Tensor, np.ndarray)):
+        return f"a {type(x).__name__} of shape {x.shape}"
+    return f"{type(x).__name__} {x!r:.40}"
+
+
+def _compare(op: str, fn: Callable[[Any, Any], Any], x: Tensor, other: Any) -> np.ndarray:
+    """``fn(x, other)`` on the values, a constant bool array; errors name both operands."""
+    try:
+        return fn(x._data, _value(other))
+    except TypeError:
+        raise TypeError(
+            f"'{op}' between {_describe(x)} and {_describe(other)}: the other side must be "
+            "a number, an array or a Tensor"
+        ) from None
+    except ValueError:
+        raise ValueError(
+            f"'{op}': {_describe(x)} and {_describe(other)} cannot be broadcast together"
+        ) from None
+
+
 # selu's constants (Klambauer et al. 2017), as PyTorch
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -511,16 +574,16 @@ class Tensor(Node):
 
     # Comparisons give constant boolean arrays (masks), never graph nodes.
     def __lt__(self, other: Any) -> np.ndarray:
-        return self._data < _value(other)
+        return _compare("<", operator.lt, self, other)
 
     def __le__(self, other: Any) -> np.ndarray:
-        return self._data <= _value(other)
+        return _compare("<=", operator.le, self, other)
 
     def __gt__(self, other: Any) -> np.ndarray:
-        return self._data > _value(other)
+        return _compare(">", operator.gt, self, other)
 
     def __ge__(self, other: Any) -> np.ndarray:
-        return self._data >= _value(other)
+        return _compare(">=", operator.ge, self, other)
 
     # --- np.* on Tensors (autograd_core/numpy_api.py) ---
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -572,7 +635,7 @@ class Tensor(Node):
         self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
     ) -> np.ndarray:
         """Where |x - other| <= atol + rtol |other| (``np.isclose``): a constant bool array."""
-        return np.isclose(self._data, _value(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+        return isclose(self, other, rtol, atol, equal_nan)
 
     def _one_element(self, what: str) -> np.ndarray:
         if self._data.size != 1:
@@ -1088,12 +1151,16 @@ class Tensor(Node):
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """sum of the entries over ``axis`` (all by default); dx = g broadcast back."""
         axes = _normalize_axes(axis, self._data.ndim, "sum")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "sum")
         value = self._data.sum(axis=axes, keepdims=keepdims)
         return _result(value, "sum", (self,), (kept_shape(self._data.shape, axes),))
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """mean over ``axis`` (all by default): sum / n; dx = g / n broadcast back."""
         axes = _normalize_axes(axis, self._data.ndim, "mean")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "mean")
         shape = self._data.shape
         n = int(np.prod([shape[a] for a in axes])) if axes else 1
         inv_n = 1.0 / n if n else np.nan  # the mean of nothing is nan, as numpy's
@@ -1107,6 +1174,8 @@ class Tensor(Node):
         each gets 1/k of it (the gradient is split evenly among ties, as in PyTorch's
         ``amax``), so the total is conserved."""
         axes = _normalize_axes(axis, self._data.ndim, "max")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "max")
         value = _nonempty_reduce(self._data.max, axes, keepdims, "max", self.shape)
         return _result(value, "max", (self,), (axes, kept_shape(self._data.shape, axes)))
 
@@ -1115,6 +1184,8 @@ class Tensor(Node):
         """min over ``axis`` (all by default); k entries tied for the min of a slice each get
         1/k of its gradient, as in ``max``. An empty slice is a ValueError, as numpy's."""
         axes = _normalize_axes(axis, self._data.ndim, "min")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "min")
         value = _nonempty_reduce(self._data.min, axes, keepdims, "min", self.shape)
         return _result(value, "min", (self,), (axes, kept_shape(self._data.shape, axes)))
 
@@ -1123,6 +1194,8 @@ class Tensor(Node):
         product of the other entries of the slice, computed without dividing by x, so it is
         exact when the slice holds zeros."""
         axes = _normalize_axes(axis, self._data.ndim, "prod")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "prod")
         value = self._data.prod(axis=axes, keepdims=keepdims)
         return _result(value, "prod", (self,), (axes, kept_shape(self._data.shape, axes)))
 
@@ -1133,6 +1206,8 @@ class Tensor(Node):
         (n - ddof). As numpy: nan for an empty slice, inf or nan when n - ddof <= 0."""
         x = self._data
         axes = _normalize_axes(axis, x.ndim, "var")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "var")
         n = int(np.prod([x.shape[a] for a in axes]))
         inv_n = 1.0 / n if n else np.nan
         dev = x - x.sum(axis=axes, keepdims=True) * inv_n
@@ -1177,6 +1252,7 @@ class Tensor(Node):
         """Weighted mean sum(w x) / sum(w) over ``axis``, as ``np.average`` (plain mean
         without weights). ``weights`` has x's shape, or is 1-D along a single ``axis``; it is
         differentiated too when it is a Tensor."""
+        keepdims = _flag(keepdims, "keepdims", "average")
         if weights is None:
             return self.mean(axis=axis, keepdims=keepdims)
         w = _operand(weights, self)
@@ -1195,11 +1271,15 @@ class Tensor(Node):
         """Whether every entry is non-zero over ``axis``: a bool ndarray (numpy bool for
         all axes), a constant."""
         axes = _normalize_axes(axis, self._data.ndim, "all")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "all")
         return self._data.all(axis=axes, keepdims=keepdims)
 
     def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
         """Whether some entry is non-zero over ``axis``: a bool ndarray, a constant."""
         axes = _normalize_axes(axis, self._data.ndim, "any")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "any")
         return self._data.any(axis=axes, keepdims=keepdims)
 
     def logsumexp(
@@ -1209,6 +1289,8 @@ class Tensor(Node):
         overflows (logsumexp([1e4, 1e4]) = 1e4 + log 2). Gradient: softmax(x)."""
         x = self._data
         axes = _normalize_axes(axis, x.ndim, "logsumexp")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "logsumexp")
         value = calculus.logsumexp(x, axes, keepdims)
         return _result(value, "logsumexp", (self,), (kept_shape(x.shape, axes),))
 
@@ -1571,6 +1653,7 @@ _quiet_divide = calculus.quiet(np.divide)
 
 def _arg_reduce(x: Tensor, op: str, axis: int | None, keepdims: bool) -> np.ndarray:
     """argmax/argmin of x's data, with errors that name the op."""
+    keepdims = _flag(keepdims, "keepdims", op)
     if axis is not None:
         if not isinstance(axis, (int, np.integer)):
             raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
@@ -1718,4 +1801,12 @@ def isclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> np.ndarray:
     """Where |a - b| <= atol + rtol |b| (``np.isclose``): a constant bool array."""
-    return np.isclose(_value(a), _value(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    rtol, atol = _real(rtol, "rtol", "isclose"), _real(atol, "atol", "isclose")
+    equal_nan = _flag(equal_nan, "equal_nan", "isclose")
+    try:
+        return np.isclose(_value(a), _value(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"isclose: cannot compare {_describe(a)} and {_describe(b)} (both must be "
+            "numbers or arrays of numbers of broadcastable shapes)"
+        ) from None
