@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ac
-from autograd_core import Scalar, Tensor, viz
+from autograd_core import Scalar, Tensor, testing, viz
 from autograd_core import functional as AF
 from autograd_core import linalg as LA
 
@@ -259,3 +259,51 @@ def test_transforms_good_calls_still_work():
     (g,) = AF.vjp(lambda t: t * 2, x)[1]([1, 1, 1])
     np.testing.assert_allclose(g, [2.0, 2.0, 2.0])
     assert viz.trace(Tensor(x, requires_grad=True) * 2, seed=[1, 2, 3]).rows
+
+
+# --- check_grad misuse ----------------------------------------------------------------------
+CHECK_GRAD = {
+    "f not callable": (lambda: testing.check_grad(3, [x3]), TypeError,
+                       "check_grad: f must be a function"),
+    "inputs a Tensor": (lambda: testing.check_grad(square_sum, x3), TypeError,
+                        "check_grad: inputs must be a list .* got Tensor; for one input write"),
+    "inputs arrays": (lambda: testing.check_grad(square_sum, [np.ones(3)]), TypeError,
+                      r"inputs\[0\] is ndarray"),
+    "float32 input": (lambda: testing.check_grad(square_sum, [Tensor(np.ones(3, np.float32))]),
+                      TypeError, "float32; gradient checks need float64"),
+    "order 3": (lambda: testing.check_grad(square_sum, [x3], order=3), ValueError,
+                "order must be 1 or 2, got 3"),
+    "mode unknown": (lambda: testing.check_grad(square_sum, [x3], mode="x"), ValueError,
+                     "mode must be 'full' or 'directional'"),
+    "eps 0": (lambda: testing.check_grad(square_sum, [x3], eps=0), ValueError,
+              "check_grad: eps must be finite and > 0, got 0"),
+    "eps str": (lambda: testing.check_grad(square_sum, [x3], eps="a"), TypeError,
+                "eps must be a number"),
+    "rtol negative": (lambda: testing.check_grad(square_sum, [x3], rtol=-1), ValueError,
+                      "rtol must be finite and >= 0, got -1"),
+    "atol nan": (lambda: testing.check_grad(square_sum, [x3], atol=np.nan), ValueError,
+                 "atol must be finite"),
+    "rtol str": (lambda: testing.check_grad(square_sum, [x3], rtol="a"), TypeError,
+                 "rtol must be a number"),
+    "directions 0": (lambda: testing.check_grad(square_sum, [x3], mode="directional",
+                                                directions=0), ValueError,
+                     "directions must be >= 1, got 0"),
+    "directions float": (lambda: testing.check_grad(square_sum, [x3], directions=2.5),
+                         TypeError, "directions must be an int"),
+    "seed str": (lambda: testing.check_grad(square_sum, [x3], seed="a"), TypeError,
+                 "seed must be an int"),
+    "f returns None": (lambda: testing.check_grad(lambda t: None, [x3]), TypeError,
+                       "check_grad: f returned NoneType"),
+    "f returns str": (lambda: testing.check_grad(lambda t: "a", [x3]), TypeError,
+                      "f returned str"),
+    "numerical_grad eps 0": (lambda: testing.numerical_grad(square_sum, [x3], eps=0),
+                             ValueError, "numerical_grad: eps must be finite and > 0"),
+    "numerical_grad f None": (lambda: testing.numerical_grad(None, [x3]), TypeError,
+                              "numerical_grad: f must be a function"),
+}
+
+
+@pytest.mark.parametrize("call, error, message", CHECK_GRAD.values(), ids=CHECK_GRAD.keys())
+def test_check_grad_misuse(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
