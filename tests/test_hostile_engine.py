@@ -5,7 +5,10 @@ bad value, both shapes, the flag), never a traceback from inside numpy, never a 
 answer. Numeric semantics stay as documented (a Tensor follows numpy: log(-1) is nan; a
 Scalar follows math: domain errors raise), so those are not misuse.
 
-Categories: flags, transforms and the grad API. Each case is one parametrized test.
+Categories: construction (constructors and factories), axes and shapes, flags, numeric
+parameters, dtype and type confusion, linalg and conv, indexing, transforms and the grad API
+(with hooks, check_grad and viz). Each case is one parametrized test; the silent wrong answers
+found have their own regression tests.
 """
 
 from __future__ import annotations
@@ -259,6 +262,565 @@ def test_transforms_good_calls_still_work():
     (g,) = AF.vjp(lambda t: t * 2, x)[1]([1, 1, 1])
     np.testing.assert_allclose(g, [2.0, 2.0, 2.0])
     assert viz.trace(Tensor(x, requires_grad=True) * 2, seed=[1, 2, 3]).rows
+
+
+# --- construction: constructors and factories -----------------------------------------------
+rng = np.random.default_rng(0)
+
+CONSTRUCTION = {
+    "zeros float shape": (lambda: ac.zeros(2.5), TypeError,
+                          "zeros: shape must be an int or a sequence of ints, got 2.5"),
+    "zeros negative shape": (lambda: ac.zeros(-1), ValueError,
+                             r"zeros: shape \(-1,\) has a negative dimension"),
+    "zeros str shape": (lambda: ac.zeros("3"), TypeError, "zeros: shape must be an int"),
+    "zeros None shape": (lambda: ac.zeros(None), TypeError, "shape must be an int .* None"),
+    "zeros ragged shape": (lambda: ac.zeros([2, [3]]), TypeError, "zeros: shape must be"),
+    "ones float in shape": (lambda: ac.ones([2, 2.0]), TypeError, r"ones: shape .*\[2, 2.0\]"),
+    "zeros unknown dtype": (lambda: ac.zeros(3, dtype="flaot32"), TypeError,
+                            "zeros: unknown dtype 'flaot32'"),
+    "zeros int dtype": (lambda: ac.zeros(3, dtype=int), TypeError,
+                        "zeros: dtype int64 is not supported"),
+    "zeros requires_grad str": (lambda: ac.zeros(3, requires_grad="yes"), TypeError,
+                                "requires_grad must be a bool, got 'yes'"),
+    "full str value": (lambda: ac.full(3, "a"), TypeError,
+                       "full: fill_value must be a real number, got 'a'"),
+    "full None value": (lambda: ac.full(3, None), TypeError, "fill_value must be a real"),
+    "full complex value": (lambda: ac.full(3, 1j), TypeError, "fill_value must be a real"),
+    "full negative shape": (lambda: ac.full((2, -2), 1.0), ValueError, "negative dimension"),
+    "arange step 0": (lambda: ac.arange(0, 5, 0), ValueError, "arange: .*step non-zero"),
+    "arange str": (lambda: ac.arange("5"), TypeError, "arange: stop must be a real number"),
+    "arange None": (lambda: ac.arange(None), TypeError, "arange: stop must be a real number"),
+    "arange nan": (lambda: ac.arange(0, np.nan), ValueError, "arange: .*finite.*stop=nan"),
+    "arange inf": (lambda: ac.arange(0, np.inf), ValueError, "arange: .*finite"),
+    "arange complex": (lambda: ac.arange(1j), TypeError, "arange: stop must be a real"),
+    "arange too long": (lambda: ac.arange(0, 1e30), ValueError,
+                        "arange: .* values are too many"),
+    "linspace negative num": (lambda: ac.linspace(0, 1, -3), ValueError,
+                              "linspace: num must be >= 0, got -3"),
+    "linspace float num": (lambda: ac.linspace(0, 1, 2.5), TypeError,
+                           "linspace: num must be an int, got 2.5"),
+    "linspace str start": (lambda: ac.linspace("a", 1), TypeError,
+                           "linspace: start must be a real number"),
+    "eye negative": (lambda: ac.eye(-2), ValueError, "eye: N must be >= 0, got -2"),
+    "eye float": (lambda: ac.eye(2.5), TypeError, "eye: N must be an int, got 2.5"),
+    "eye float M": (lambda: ac.eye(2, 3.0), TypeError, "eye: M must be an int"),
+    "eye float k": (lambda: ac.eye(3, k=1.5), TypeError, "eye: k must be an int, got 1.5"),
+    "identity negative": (lambda: ac.identity(-1), ValueError, "identity: n must be >= 0"),
+    "rand without rng": (lambda: ac.rand(3, None), TypeError,
+                         "rand: rng must be a numpy.random.Generator"),
+    "rand int seed for rng": (lambda: ac.rand(3, 0), TypeError, "got int"),
+    "rand negative shape": (lambda: ac.rand(-3, rng), ValueError,
+                            r"rand: shape \(-3,\) has a negative dimension"),
+    "randn float shape": (lambda: ac.randn(2.0, rng), TypeError, "randn: shape must be an int"),
+    "randn int dtype": (lambda: ac.randn(3, rng, dtype=int), TypeError,
+                        "randn: dtype int64 is not supported"),
+    "zeros_like str": (lambda: ac.zeros_like("abc"), TypeError, "zeros_like: got strings"),
+    "zeros_like Scalar": (lambda: ac.zeros_like(Scalar(1.0)), TypeError,
+                          "zeros_like: got a Scalar"),
+    "ones_like None": (lambda: ac.ones_like(None), TypeError, "ones_like: got a NoneType"),
+    "Tensor of recorded Tensors": (lambda: Tensor([R(1)[0], R(1)[0]]), TypeError,
+                                   r"Tensor\(\): got a list holding a Tensor that requires "
+                                   r"grad.*stack"),
+    "Tensor of nested recorded": (lambda: Tensor([[1.0], [R(1)[0]]]), TypeError,
+                                  "list holding a Tensor that requires grad"),
+    "Tensor of Scalars": (lambda: Tensor([Scalar(1.0), Scalar(2.0)]), TypeError,
+                          r"Tensor\(\): got a Scalar"),
+    "Tensor name int": (lambda: Tensor(1.0, name=3), TypeError,
+                        r"Tensor\(\): name must be a str or None, got 3"),
+    "Tensor dtype unknown": (lambda: Tensor(1.0, dtype="flaot"), TypeError,
+                             r"Tensor\(\): unknown dtype 'flaot'"),
+    "Tensor dtype int": (lambda: Tensor(1.0, dtype="int32"), TypeError, "int32 is not supported"),
+    "Tensor Decimal": (lambda: Tensor([__import__("decimal").Decimal("1.5")]), TypeError,
+                       "got a Decimal"),
+    "Tensor datetime": (lambda: Tensor(np.datetime64("2020-01-01")), TypeError, "datetime64"),
+    "Scalar requires_grad str": (lambda: Scalar(1.0, requires_grad="no"), TypeError,
+                                 r"Scalar\(\): requires_grad must be a bool, got 'no'"),
+    "Scalar requires_grad None": (lambda: Scalar(1.0, requires_grad=None), TypeError,
+                                  "requires_grad must be a bool"),
+    "Scalar name int": (lambda: Scalar(1.0, name=3), TypeError,
+                        r"Scalar\(\): name must be a str or None"),
+    "Scalar of a Tensor": (lambda: Scalar(Tensor(1.0)), TypeError, "got Tensor"),
+    "Scalar of a 1-element array": (lambda: Scalar(np.ones(1)), TypeError, "got ndarray"),
+}
+
+
+@pytest.mark.parametrize("call, error, message", CONSTRUCTION.values(),
+                         ids=CONSTRUCTION.keys())
+def test_construction(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_construction_good_calls_still_work():
+    assert ac.zeros((2, np.int64(3))).shape == (2, 3)
+    assert ac.ones(np.array([2, 3])).shape == (2, 3)
+    assert ac.full(2, np.float32(1.5), dtype=np.float32).dtype == np.float32
+    assert ac.eye(np.int64(2), requires_grad=np.bool_(True)).requires_grad
+    assert ac.zeros_like([[1, 2]]).shape == (1, 2)
+    assert ac.linspace(0, 1, np.int64(3)).shape == (3,)
+    assert Scalar(1.0, requires_grad=np.bool_(False)).requires_grad is False
+    const = Tensor([Tensor(1.0), Tensor(2.0)])  # constants in a list: their values
+    np.testing.assert_array_equal(const.data, [1.0, 2.0])
+
+
+def test_arange_honours_step_without_stop():
+    # was silently np.arange(5): arange(n, step=s) is 0, s, 2s, ... below n, as numpy's
+    np.testing.assert_array_equal(ac.arange(5, step=2).data, [0.0, 2.0, 4.0])
+    np.testing.assert_array_equal(ac.arange(1, 2, 0.5).data, [1.0, 1.5])
+
+
+# --- axes and shapes ------------------------------------------------------------------------
+x23 = R(2, 3)
+
+AXES = {
+    "sort axis tuple": (lambda: ac.sort(x23, axis=(0, 1)), TypeError,
+                        r"sort: axis must be one int, got \(0, 1\)"),
+    "argsort axis tuple": (lambda: ac.argsort(x23, axis=(0,)), TypeError, "argsort: axis"),
+    "topk axis None": (lambda: x23.topk(1, axis=None), TypeError,
+                       "topk: axis must be one int, got None"),
+    "topk axis float": (lambda: x23.topk(1, axis=1.0), TypeError, "topk: axis must be"),
+    "swapaxes tuple": (lambda: x23.swapaxes((0, 1), 1), TypeError, "swapaxes: axis must be one"),
+    "expand_dims float axis": (lambda: x23.expand_dims(1.0), TypeError,
+                               "expand_dims: axis must be an int"),
+    "cumsum axis tuple": (lambda: x23.cumsum(axis=(0,)), TypeError, "cumsum: axis must be"),
+    "argmax axis out of range": (lambda: x23.argmax(axis=5), ValueError,
+                                 "argmax: axis 5 is out of range for a 2-D tensor"),
+    "median axis str": (lambda: x23.median(axis="0"), TypeError, "median: axis must be"),
+    "norm axis float": (lambda: LA.norm(x23, axis=1.0), TypeError, "norm: axis must be"),
+    "norm three axes": (lambda: LA.norm(R(2, 2, 2), axis=(0, 1, 2)), ValueError,
+                        "norm: axis must be an int or a pair"),
+    "reshape -2": (lambda: R(6).reshape(-2, 3), ValueError,
+                   r"reshape: the new shape \(-2, 3\) has -2"),
+    "transpose repeated": (lambda: x23.transpose(0, 0), ValueError, "repeated axis"),
+    "transpose too few": (lambda: x23.transpose(0), ValueError, "not a permutation"),
+    "squeeze a size-2 axis": (lambda: x23.squeeze(0), ValueError, "axis 0 .* has size 2, not 1"),
+    "broadcast_to incompatible": (lambda: x23.broadcast_to((4, 3)), ValueError,
+                                  r"shape \(2, 3\) cannot be broadcast to \(4, 3\)"),
+    "broadcast_to floats": (lambda: x23.broadcast_to((2.0, 3)), ValueError, "cannot be broadcast"),
+    "moveaxis count mismatch": (lambda: x23.moveaxis((0, 1), 0), ValueError,
+                                "different numbers of axes"),
+    "tile float": (lambda: x23.tile(2.5), TypeError, "tile: reps must be an int, got 2.5"),
+    "tile str": (lambda: x23.tile("2"), TypeError, "tile: reps must be an int, got '2'"),
+    "tile None": (lambda: x23.tile(None), TypeError, "tile: reps must be an int"),
+    "tile negative": (lambda: x23.tile(-1), ValueError, "tile: reps must be non-negative"),
+    "roll float shift": (lambda: x23.roll(1.5, 0), TypeError, "roll: shift must be an int"),
+    "roll str shift": (lambda: x23.roll("1", 0), TypeError, "roll: shift must be an int, got '1'"),
+    "roll float shift flat": (lambda: x23.roll(1.5), TypeError, "roll: shift must be an int"),
+    "roll count mismatch": (lambda: x23.roll((1, 2), 0), ValueError, "2 shifts for 1 axes"),
+    "diagonal float offset": (lambda: x23.diagonal(0.5), TypeError,
+                              "diagonal: offset must be an int, got 0.5"),
+    "diagonal str offset": (lambda: x23.diagonal("1"), TypeError, "offset must be an int"),
+    "rot90 float k": (lambda: ac.rot90(x23, 1.5), TypeError, "rot90: k must be an int, got 1.5"),
+    "rot90 str k": (lambda: ac.rot90(x23, "1"), TypeError, "rot90: k must be an int"),
+    "rot90 three axes": (lambda: ac.rot90(x23, 1, (0, 1, 2)), ValueError, "two axes"),
+    "diag float k": (lambda: ac.diag(R(3), 1.5), TypeError, "diag: k must be an int"),
+    "tril float k": (lambda: ac.tril(x23, 1.5), TypeError, "tril: k must be an int"),
+    "triu str k": (lambda: ac.triu(x23, "1"), TypeError, "triu: k must be an int"),
+    "split not dividing": (lambda: ac.split(x23, 2, axis=1), ValueError,
+                           "axis 1 of size 3 does not divide into 2 equal sections"),
+    "split zero sections": (lambda: ac.split(x23, 0), ValueError, "must be positive, got 0"),
+    "split float sections": (lambda: ac.split(x23, 2.0), TypeError,
+                             "split: the number of sections must be an int, got 2.0"),
+    "split str sections": (lambda: ac.split(x23, "2"), TypeError, "number of sections must be"),
+    "split float indices": (lambda: ac.split(R(6), [2.5]), TypeError,
+                            "split: indices must be an int, got 2.5"),
+    "array_split negative": (lambda: ac.array_split(x23, -1), ValueError, "must be positive"),
+    "tensordot float axes": (lambda: ac.tensordot(x23, x23, axes=1.5), TypeError,
+                             "tensordot: axes must be an int, got 1.5"),
+    "tensordot unequal pairs": (lambda: ac.tensordot(x23, x23, axes=([0, 1], [0])), ValueError,
+                                r"2 axes of a \(0, 1\) but 1 axes of b"),
+    "tensordot three lists": (lambda: ac.tensordot(x23, x23, axes=([0], [0], [0])), ValueError,
+                              "axes must be an int or a pair"),
+    "tensordot mismatched sizes": (lambda: ac.tensordot(x23, x23, axes=([0], [1])), ValueError,
+                                   r"differ along the summed axes"),
+    "concat shapes": (lambda: ac.concat([R(2, 3), R(3)]), ValueError,
+                      r"concat: shapes \(2, 3\), \(3,\) must agree"),
+    "stack shapes": (lambda: ac.stack([R(2), R(3)]), ValueError, "stack: all shapes must be"),
+    "hstack nothing": (lambda: ac.hstack([]), ValueError, "hstack: needs at least one"),
+    "einsum too few operands": (lambda: ac.einsum("ij,jk", x23), ValueError,
+                                "'ij,jk' names 2 operands, got 1"),
+    "einsum too many operands": (lambda: ac.einsum("ij->i", x23, x23), ValueError,
+                                 "names 1 operands, got 2"),
+    "einsum digit subscript": (lambda: ac.einsum("i1->i", x23), ValueError,
+                               r"subscripts 'i1' do not fit an operand of shape \(2, 3\)"),
+    "einsum sizes differ": (lambda: ac.einsum("ij,ij->i", x23, R(3, 2)), ValueError,
+                            r"einsum: 'ij,ij->i' with shapes \(2, 3\), \(3, 2\)"),
+    "einsum unknown output letter": (lambda: ac.einsum("ij->k", x23), ValueError,
+                                     "einsum: 'ij->k'.*'k'"),
+    "einsum operands first": (lambda: ac.einsum(x23, x23), TypeError,
+                              "einsum: the first argument must be the subscripts string"),
+    "einsum no operands": (lambda: ac.einsum("ij->i"), ValueError, "einsum: needs at least one"),
+    "einsum empty subscripts": (lambda: ac.einsum("", x23), ValueError, "do not fit"),
+    "pad negative": (lambda: ac.pad(x23, -1), ValueError, "pad_width must be non-negative"),
+    "pad float": (lambda: ac.pad(x23, 1.5), ValueError, "pad_width must be non-negative integ"),
+    "pad three numbers": (lambda: ac.pad(x23, ((1, 2, 3),)), ValueError,
+                          r"pad_width \(\(1, 2, 3\),\) does not fit a Tensor of shape \(2, 3\)"),
+    "pad too many axes": (lambda: ac.pad(x23, ((1, 1),) * 3), ValueError, "does not fit"),
+    "pad mode unknown": (lambda: ac.pad(x23, 1, mode="wrap"), ValueError,
+                         "pad: mode 'wrap' is not supported"),
+    "pad constant str": (lambda: ac.pad(x23, 1, constant_values="a"), TypeError,
+                         "pad: constant_values must be a real number, got 'a'"),
+    "pad constant pair": (lambda: ac.pad(x23, 1, constant_values=(0, 1)), TypeError,
+                          "pad: constant_values must be one number"),
+    "pad constant None": (lambda: ac.pad(x23, 1, constant_values=None), TypeError,
+                          "constant_values must be a real number, got None"),
+    "pad constant recorded": (lambda: ac.pad(x23, 1, constant_values=R(1)[0]), TypeError,
+                              "constant_values is a Tensor that requires grad"),
+    "repeat negative": (lambda: x23.repeat(-1, axis=0), ValueError,
+                        "repeats must be non-negative integers, got -1"),
+    "repeat float": (lambda: x23.repeat(2.0, axis=0), ValueError, "non-negative integers"),
+    "repeat count mismatch": (lambda: x23.repeat([1, 2, 3], axis=0), ValueError,
+                              "3 repeats for axis 0 of size 2"),
+}
+
+
+@pytest.mark.parametrize("call, error, message", AXES.values(), ids=AXES.keys())
+def test_axes_and_shapes(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# --- numeric parameters ---------------------------------------------------------------------
+NUMERIC = {
+    "var ddof str": (lambda: x23.var(ddof="1"), TypeError, "var: ddof must be a real number"),
+    "var ddof None": (lambda: x23.var(ddof=None), TypeError, "var: ddof must be a real"),
+    "std ddof Tensor": (lambda: x23.std(ddof=Tensor(1.0)), TypeError, "ddof must be a real"),
+    "std ddof bool": (lambda: ac.std(x23, ddof=True), TypeError, "ddof must be a real"),
+    "quantile q 1.5": (lambda: x23.quantile(1.5), ValueError, "q must be in \\[0, 1\\], got 1.5"),
+    "quantile q negative": (lambda: ac.quantile(x23, -0.1), ValueError, "q must be in"),
+    "quantile q nan": (lambda: x23.quantile(np.nan), ValueError, "q must be in"),
+    "quantile q list outside": (lambda: x23.quantile([0.5, 2.0]), ValueError, "q must be in"),
+    "quantile q str": (lambda: x23.quantile("0.5"), TypeError,
+                       "quantile: q must be a number or an array of numbers"),
+    "quantile q None": (lambda: x23.quantile(None), TypeError, "q must be a number"),
+    "quantile q complex": (lambda: x23.quantile(0.5j), TypeError, "q must be a number"),
+    "quantile method": (lambda: ac.quantile(x23, 0.5, method="nearest"), ValueError,
+                        "method='nearest' is not supported"),
+    "topk k too large": (lambda: x23.topk(4), ValueError,
+                         r"topk: k=4 must be an integer in \[0, 3\]"),
+    "topk k negative": (lambda: x23.topk(-1), ValueError, "k=-1 must be an integer"),
+    "topk k float": (lambda: x23.topk(1.0), ValueError, "k=1.0 must be an integer"),
+    "sort kind unknown": (lambda: ac.sort(x23, kind="bogus"), ValueError,
+                          "sort: kind 'bogus' is not one of"),
+    "argsort kind unknown": (lambda: ac.argsort(x23, kind="bogus"), ValueError,
+                             "argsort: kind 'bogus'"),
+    "round float decimals": (lambda: x23.round(1.5), TypeError,
+                             "round: decimals must be an int, got 1.5"),
+    "round str decimals": (lambda: ac.round(x23, "2"), TypeError, "decimals must be an int"),
+    "leaky_relu str slope": (lambda: x23.leaky_relu("a"), TypeError,
+                             "leaky_relu: negative_slope must be a real number, got 'a'"),
+    "elu str alpha": (lambda: x23.elu("a"), TypeError, "elu: alpha must be a real number"),
+    "softplus str beta": (lambda: x23.softplus("a"), TypeError, "softplus: beta must be a real"),
+    "softplus nan beta": (lambda: x23.softplus(np.nan), ValueError,
+                          "softplus: beta must be > 0, got nan"),
+    "softplus zero beta": (lambda: x23.softplus(0), ValueError, "beta must be > 0, got 0"),
+    "softplus str threshold": (lambda: x23.softplus(1.0, "a"), TypeError,
+                               "softplus: threshold must be a real number"),
+    "hardtanh str bound": (lambda: x23.hardtanh("a", 1), TypeError,
+                           "hardtanh: min_val must be a real number"),
+    "hardtanh nan bound": (lambda: x23.hardtanh(np.nan, 1), ValueError,
+                           "hardtanh: min_val .*nan.*neither may be nan"),
+    "hardtanh min > max": (lambda: x23.hardtanh(1, -1), ValueError,
+                           r"min_val \(1\) must not be greater than max_val \(-1\)"),
+    "gelu approximate bool": (lambda: x23.gelu(True), ValueError,
+                              "gelu: approximate must be 'none' or 'tanh', got True"),
+    "nan_to_num str nan": (lambda: x23.nan_to_num(nan="a"), TypeError,
+                           "nan_to_num: nan must be a real number, got 'a'"),
+    "nan_to_num str posinf": (lambda: ac.nan_to_num(x23, posinf="a"), TypeError,
+                              "nan_to_num: posinf must be a real number"),
+    "isclose str rtol": (lambda: x23.isclose(x23, rtol="a"), TypeError,
+                         "isclose: rtol must be a real number"),
+    "isclose str atol": (lambda: ac.isclose(x23, 0.0, atol=None), TypeError,
+                         "isclose: atol must be a real number"),
+    "clip str bound": (lambda: x23.clip("a", 1), TypeError, "clip: lo must be a number"),
+    "clip bound of another shape": (lambda: x23.clip(np.zeros(4), 1), ValueError,
+                                    r"clip: bounds of shape \(4,\) do not broadcast to the "
+                                    r"Tensor's shape \(2, 3\)"),
+    "clip bound broadcasting the Tensor": (lambda: x23.clip(np.zeros((5, 2, 3)), 1), ValueError,
+                                           r"bounds of shape \(5, 2, 3\) do not broadcast"),
+    "clip recorded bound": (lambda: x23.clip(R(1), 1.0), TypeError,
+                            "clip: lo is a Tensor that requires grad"),
+    "conv stride 0": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), stride=0), ValueError,
+                      "conv2d: stride must be >= 1, got 0"),
+    "conv stride float": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), stride=1.5),
+                          ValueError, "conv2d: stride must be an int or a pair of ints, got 1.5"),
+    "conv stride None": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), stride=None),
+                         ValueError, "conv2d: stride must be an int or a pair"),
+    "conv stride bool": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), stride=True),
+                         ValueError, "stride must be an int or a pair of ints, got True"),
+    "conv stride triple": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), stride=(1, 1, 1)),
+                           ValueError, "stride must be an int or a pair"),
+    "conv padding negative": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), padding=-1),
+                              ValueError, "conv2d: padding must be >= 0, got -1"),
+    "conv padding 'same'": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), padding="same"),
+                            ValueError, "padding must be an int or a pair of ints, got 'same'"),
+    "conv dilation 0": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), dilation=0),
+                        ValueError, "dilation must be >= 1"),
+    "conv groups 0": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), groups=0), ValueError,
+                      "groups must be a positive int, got 0"),
+    "conv groups bool": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), groups=True),
+                         ValueError, "groups must be a positive int, got True"),
+    "conv groups not dividing": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), groups=2),
+                                 ValueError, "out_channels 3 .* is not divisible by groups 2"),
+    "conv channels": (lambda: ac.conv2d(R(1, 3, 5, 5), R(3, 2, 3, 3)), ValueError,
+                      r"input \(1, 3, 5, 5\) has 3 channels but weight \(3, 2, 3, 3\) expects 2"),
+    "conv 3-D input": (lambda: ac.conv2d(R(2, 5, 5), R(3, 2, 3, 3)), ValueError,
+                       r"conv2d: input must be 4-D \(N, C, H, W\), got shape \(2, 5, 5\)"),
+    "conv kernel larger than input": (lambda: ac.conv2d(R(1, 2, 2, 2), R(3, 2, 3, 3)),
+                                      ValueError, "kernel \\(3, 3\\).* is larger than"),
+    "conv bias shape": (lambda: ac.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3), bias=R(2)), ValueError,
+                        r"bias must have shape \(3,\) for weight \(3, 2, 3, 3\), got \(2,\)"),
+    "conv1d stride 0": (lambda: ac.conv1d(R(1, 2, 5), R(3, 2, 3), stride=0), ValueError,
+                        "^conv1d: stride must be >= 1, got 0"),
+    "conv1d padding negative": (lambda: ac.conv1d(R(1, 2, 5), R(3, 2, 3), padding=-2),
+                                ValueError, "^conv1d: padding must be >= 0, got -2"),
+    "conv1d stride tuple": (lambda: ac.conv1d(R(1, 2, 5), R(3, 2, 3), stride=(1,)), ValueError,
+                            "conv1d: stride must be an int"),
+    "conv1d stride bool": (lambda: ac.conv1d(R(1, 2, 5), R(3, 2, 3), stride=True), ValueError,
+                           "conv1d: stride must be an int, got True"),
+    "conv1d 4-D input": (lambda: ac.conv1d(R(1, 2, 5, 5), R(3, 2, 3)), ValueError,
+                         "conv1d: input must be 3-D"),
+    "max_pool kernel 0": (lambda: ac.max_pool2d(R(1, 2, 5, 5), 0), ValueError,
+                          "max_pool2d: kernel_size must be >= 1, got 0"),
+    "max_pool kernel float": (lambda: ac.max_pool2d(R(1, 2, 5, 5), 2.0), ValueError,
+                              "kernel_size must be an int or a pair of ints, got 2.0"),
+    "max_pool padding too big": (lambda: ac.max_pool2d(R(1, 2, 5, 5), 2, padding=2),
+                                 ValueError, "padding \\(2, 2\\) must be at most half"),
+    "avg_pool kernel None": (lambda: ac.avg_pool2d(R(1, 2, 5, 5), None), ValueError,
+                             "avg_pool2d: kernel_size must be an int or a pair"),
+    "avg_pool stride str": (lambda: ac.avg_pool2d(R(1, 2, 5, 5), 2, stride="2"), ValueError,
+                            "avg_pool2d: stride must be an int or a pair"),
+}
+
+
+@pytest.mark.parametrize("call, error, message", NUMERIC.values(), ids=NUMERIC.keys())
+def test_numeric_parameters(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_var_with_ddof_at_least_n_is_inf_not_negative():
+    # was a negative variance (divided by n - ddof < 0); numpy: max(n - ddof, 0), so inf
+    x = Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    assert x.var(ddof=5).item() == np.inf and x.var(ddof=3).item() == np.inf
+    assert x.std(ddof=np.int64(1)).item() == pytest.approx(np.std([1, 2, 4], ddof=1))
+    assert x.var(ddof=0.5).item() == pytest.approx(np.var([1, 2, 4], ddof=0.5))
+
+
+def test_clip_with_a_constant_tensor_bound():
+    # was a RecursionError: a constant Tensor bound is its value
+    x = Tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    y = x.clip(Tensor(0.0), np.array([1.0, 1.0, 1.0]))
+    np.testing.assert_array_equal(y.data, [0.0, 0.5, 1.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0])
+    assert Tensor(np.ones(2, np.float32)).clip(0.0, 0.5).dtype == np.float32
+
+
+def test_softmax_family_over_an_empty_axis():
+    # were numpy's "zero-size array to reduction operation maximum"
+    assert R(0).softmax().shape == (0,) and R(2, 0).log_softmax().shape == (2, 0)
+    assert R(2, 0).cross_entropy(np.zeros((2, 0))).item() == 0.0
+    np.testing.assert_array_equal(R(2, 0).logsumexp(axis=1).data, [-np.inf, -np.inf])
+    assert R(0, 3).logsumexp(axis=1).shape == (0,)
+    x = R(2, 0)
+    x.softmax().sum().backward()
+    assert x.grad.shape == (2, 0)
+
+
+# --- dtype and type confusion ---------------------------------------------------------------
+TYPES = {
+    "Tensor + True": (lambda: x23 + True, TypeError, "Tensor operand: dtype bool"),
+    "True * Tensor": (lambda: True * x23, TypeError, "dtype bool is not supported"),
+    "Tensor + bool array": (lambda: x23 + np.array([True, False, True]), TypeError, "dtype bool"),
+    "Tensor + str": (lambda: x23 + "a", TypeError, "Tensor operand: got strings"),
+    "Tensor + None": (lambda: x23 + None, TypeError, "Tensor operand: got a NoneType"),
+    "Tensor + complex": (lambda: x23 + 1j, TypeError, "dtype complex128 is not supported"),
+    "Tensor + Scalar": (lambda: x23 + Scalar(1.0), TypeError,
+                        "cannot combine a Tensor and a Scalar"),
+    "Scalar * Tensor": (lambda: Scalar(1.0) * x23, TypeError, "cannot combine"),
+    "Tensor ** str": (lambda: x23 ** "2", TypeError, "Tensor operand: got strings"),
+    "Tensor ** Scalar": (lambda: x23 ** Scalar(2.0), TypeError, "Tensor and a Scalar"),
+    "Tensor + list of recorded": (lambda: R(2) + [R(1)[0], 1.0], TypeError,
+                                  "Tensor operand: got a list holding a Tensor that requires"),
+    "Tensor @ str": (lambda: x23 @ "a", TypeError, "got strings"),
+    "Tensor @ number": (lambda: x23 @ 2.0, ValueError, "matmul: operands must be at least 1-D"),
+    "Tensor < str": (lambda: x23 < "a", TypeError,
+                     r"'<' between a Tensor of shape \(2, 3\) and str 'a'"),
+    "Tensor >= None": (lambda: x23 >= None, TypeError, "'>=' between a Tensor"),
+    "Tensor > wrong shape": (lambda: x23 > np.ones(4), ValueError,
+                             r"'>': a Tensor of shape \(2, 3\) and a ndarray of shape \(4,\) "
+                             "cannot be broadcast"),
+    "isclose str other": (lambda: x23.isclose("a"), TypeError, "isclose: cannot compare"),
+    "astype unknown": (lambda: x23.astype("flaot"), TypeError, "astype: unknown dtype 'flaot'"),
+    "astype int": (lambda: x23.astype(int), TypeError, "astype: dtype int64 is not supported"),
+    "sin of str": (lambda: ac.sin("a"), TypeError, r"Tensor\(\): got strings"),
+    "sin of Scalar": (lambda: ac.sin(Scalar(1.0)), TypeError, "got a Scalar"),
+    "sin of list of recorded": (lambda: ac.sin([x23, x23]), TypeError,
+                                "list holding a Tensor that requires grad"),
+    "sum of list of recorded": (lambda: ac.sum([x23, x23]), TypeError, "use|stack"),
+    "mean of None": (lambda: ac.mean(None), TypeError, "got a NoneType"),
+    "hypot with Scalar": (lambda: ac.hypot(x23, Scalar(1.0)), TypeError, "Tensor and a Scalar"),
+    "maximum with str": (lambda: ac.maximum(x23, "a"), TypeError, "got strings"),
+    "where cond str": (lambda: ac.where("abc", x23, 0.0), TypeError,
+                       "where: cond must be a boolean mask .* got 'abc'"),
+    "where cond None": (lambda: ac.where(None, x23, 0.0), TypeError, "where: cond must be"),
+    "where cond shape": (lambda: ac.where(np.ones(4, bool), x23, 0.0), ValueError,
+                         r"where: shapes \(4,\) \(cond\), \(2, 3\)"),
+    "where only a": (lambda: ac.where(x23 > 0, x23), TypeError, "give both a and b"),
+    "cross_entropy target str": (lambda: x23.cross_entropy("a"), TypeError,
+                                 "cross_entropy: target: got strings"),
+    "cross_entropy recorded target": (lambda: x23.cross_entropy(R(2, 3)), TypeError,
+                                      "cross_entropy: target is a Tensor that requires grad"),
+    "cross_entropy target shape": (lambda: x23.cross_entropy(np.ones(3)), ValueError,
+                                   r"target has shape \(3,\), logits have shape \(2, 3\)"),
+    "float of many": (lambda: float(x23), TypeError, r"float\(\) of a Tensor of shape \(2, 3\)"),
+    "item of many": (lambda: x23.item(), ValueError, r"item\(\): the Tensor has shape \(2, 3\)"),
+    "len of 0-d": (lambda: len(Tensor(1.0)), TypeError, r"len\(\) of a 0-d Tensor"),
+    "Scalar + str": (lambda: Scalar(1.0) + "a", TypeError, "'Scalar' and 'str'"),
+    "Scalar + bool": (lambda: Scalar(1.0) + True, TypeError, "'Scalar' and 'bool'"),
+    "Scalar < str": (lambda: Scalar(1.0) < "a", TypeError, "'Scalar' and 'str'"),
+    "Scalar backward Tensor grad": (lambda: (Scalar(1.0) * 2).backward(Tensor(1.0)), TypeError,
+                                    r"backward\(grad\) takes a real number .* got Tensor"),
+    "inv of str": (lambda: LA.inv("abc"), TypeError, "got strings"),
+    "pinv rcond str": (lambda: LA.pinv(x23, rcond="a"), TypeError,
+                       "pinv: rcond must be a number or an array of numbers"),
+    "pinv rtol str": (lambda: LA.pinv(x23, rtol="a"), TypeError, "pinv: rtol must be"),
+}
+
+
+@pytest.mark.parametrize("call, error, message", TYPES.values(), ids=TYPES.keys())
+def test_dtype_and_type_confusion(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_comparisons_and_where_still_work():
+    x = Tensor([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x < 2, [True, False, False])
+    np.testing.assert_array_equal(x >= Tensor([3.0, 2.0, 1.0]), [False, True, True])
+    np.testing.assert_array_equal(ac.where([1, 0, 2], x, 0.0).data, [1.0, 0.0, 3.0])
+    np.testing.assert_array_equal((x + np.int64(1)).data, [2.0, 3.0, 4.0])
+
+
+# --- linalg ---------------------------------------------------------------------------------
+singular = np.ones((3, 3))
+
+LINALG = {
+    "inv non-square": (lambda: LA.inv(x23), LA.LinAlgError,
+                       r"inv: expects square matrices .* got shape \(2, 3\)"),
+    "inv 1-D": (lambda: LA.inv(R(3)), LA.LinAlgError, r"inv: expects a matrix .* shape \(3,\)"),
+    "inv singular": (lambda: LA.inv(singular), LA.LinAlgError,
+                     r"inv: input of shape \(3, 3\): Singular matrix"),
+    "det non-square": (lambda: LA.det(x23), LA.LinAlgError, "det: expects square matrices"),
+    "slogdet 1-D": (lambda: LA.slogdet(R(3)), LA.LinAlgError, "slogdet: expects a matrix"),
+    "solve b too short": (lambda: LA.solve(R(3, 3), R(2)), ValueError,
+                          r"solve: a of shape \(3, 3\) needs b of shape \(3,\) or "
+                          r"\(\.\.\., 3, K\)"),
+    "solve batch mismatch": (lambda: LA.solve(R(2, 3, 3), R(4, 3, 1)), ValueError,
+                             r"batch axes of a \(2, 3, 3\) and b \(4, 3, 1\)"),
+    "solve singular": (lambda: LA.solve(singular, R(3)), LA.LinAlgError, "solve: .*Singular"),
+    "solve 0-d b": (lambda: LA.solve(R(3, 3), 1.0), ValueError, r"got \(\)"),
+    "solve non-square a": (lambda: LA.solve(x23, R(2)), LA.LinAlgError, "solve: expects square"),
+    "cholesky not positive definite": (lambda: LA.cholesky(-np.eye(2)), LA.LinAlgError,
+                                       "cholesky: .*not positive definite"),
+    "cholesky non-square": (lambda: LA.cholesky(x23), LA.LinAlgError, "cholesky: expects"),
+    "eigh UPLO": (lambda: LA.eigh(R(3, 3), UPLO="X"), ValueError,
+                  "eigh: UPLO must be 'L' or 'U', got 'X'"),
+    "eigh non-square": (lambda: LA.eigh(x23), LA.LinAlgError, "eigh: expects square"),
+    "svd 1-D": (lambda: LA.svd(R(3)), LA.LinAlgError, "svd: expects a matrix"),
+    "svd full_matrices with grad": (lambda: LA.svd(x23), ValueError,
+                                    "svd: full_matrices=True on a non-square input"),
+    "matmul batch mismatch": (lambda: R(2, 3, 4) @ R(5, 4, 2), ValueError,
+                              r"matmul: batch dimensions of \(2, 3, 4\) and \(5, 4, 2\)"),
+    "matmul inner mismatch": (lambda: x23 @ R(2, 3), ValueError,
+                              r"inner dimensions differ: \(2, 3\) @ \(2, 3\) \(3 != 2\)"),
+    "dot 3-D": (lambda: x23.dot(R(3, 2, 1)), ValueError, "dot: .*use @"),
+    "norm ord unknown": (lambda: LA.norm(x23, ord="bogus"), ValueError,
+                         "norm: invalid ord 'bogus' for a matrix norm"),
+    "norm ord 3 for a matrix": (lambda: LA.norm(x23, ord=3), ValueError,
+                                "invalid ord 3 for a matrix norm"),
+    "norm ord negative vector": (lambda: LA.norm(R(3), ord=-1), ValueError,
+                                 "negative vector norms are not supported"),
+    "norm ord nan": (lambda: LA.norm(R(3), ord=np.nan), ValueError,
+                     "norm: invalid ord nan for a vector norm"),
+    "norm ord True vector": (lambda: LA.norm(R(3), ord=True), ValueError,
+                             "invalid ord True for a vector norm"),
+    "norm ord True matrix": (lambda: LA.norm(x23, ord=True), ValueError,
+                             "invalid ord True for a matrix norm"),
+    "norm ord complex": (lambda: LA.norm(R(3), ord=1j), ValueError, "invalid ord 1j"),
+    "norm ord 3-D without axis": (lambda: LA.norm(R(2, 2, 2), ord=1), ValueError,
+                                  r"needs a 1-D or 2-D input, got shape \(2, 2, 2\)"),
+    "vector_norm ord fro": (lambda: LA.vector_norm(x23, ord="fro"), ValueError,
+                            "invalid ord 'fro' for a vector norm"),
+    "matrix_norm 1-D": (lambda: LA.matrix_norm(R(3)), LA.LinAlgError, "matrix_norm: expects"),
+    "norm nuc on one axis": (lambda: LA.norm(x23, ord="nuc", axis=0), ValueError,
+                             "invalid ord 'nuc' for a vector norm"),
+}
+
+
+@pytest.mark.parametrize("call, error, message", LINALG.values(), ids=LINALG.keys())
+def test_linalg(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# --- indexing -------------------------------------------------------------------------------
+INDEXING = {
+    "int out of range": (lambda: x23[5], IndexError,
+                         r"index 5 for a Tensor of shape \(2, 3\): index 5 is out of bounds"),
+    "negative out of range": (lambda: x23[-3], IndexError, "index -3 is out of bounds"),
+    "second axis out of range": (lambda: x23[0, 3], IndexError, "out of bounds for axis 1"),
+    "float index": (lambda: x23[1.0], IndexError, r"index 1.0 for a Tensor of shape \(2, 3\)"),
+    "str index": (lambda: x23["a"], IndexError, "index 'a' for a Tensor"),
+    "dict index": (lambda: x23[{"a": 1}], IndexError, "for a Tensor of shape"),
+    "Scalar index": (lambda: x23[Scalar(1.0)], IndexError, "index Scalar"),
+    "too many indices": (lambda: x23[0, 0, 0], IndexError, "too many indices"),
+    "float slice": (lambda: x23[0.5:2], TypeError,
+                    r"index slice\(0.5, 2, None\) for a Tensor of shape \(2, 3\)"),
+    "str slice": (lambda: x23["a":], TypeError, "for a Tensor of shape"),
+    "mask of the wrong length": (lambda: x23[np.array([True, False, True])], IndexError,
+                                 r"shape \(2, 3\): boolean index did not match"),
+    "mask of the wrong shape": (lambda: x23[np.ones((3, 2), bool)], IndexError,
+                                "boolean index did not match"),
+    "bool list of the wrong length": (lambda: x23[[True, False, True, True]], IndexError,
+                                      "boolean index did not match"),
+    "float array index": (lambda: x23[np.array([0.0, 1.0])], IndexError,
+                          "index arrays must be integers or booleans, got float64"),
+    "float list index": (lambda: x23[[0.0, 1.0]], IndexError, "must be integers or booleans"),
+    "fractional Tensor index": (lambda: x23[Tensor([0.5])], IndexError,
+                                "must hold whole numbers"),
+    "array index out of range": (lambda: x23[[0, 5]], IndexError, "index 5 is out of bounds"),
+    "ragged list index": (lambda: x23[[[0], [0, 1]]], IndexError,
+                          "a ragged nested list is not an index"),
+    "take out of range": (lambda: x23.take([7]), IndexError,
+                          r"take: index 7 is out of bounds .*\(Tensor of shape \(6,\)\)"),
+    "take float": (lambda: x23.take([0.5]), IndexError, "must be integers or booleans"),
+    "take bools": (lambda: x23.take([True, False], axis=0), IndexError,
+                   "take: indices must be integers, got booleans"),
+    "take str": (lambda: x23.take("a"), IndexError, "must be integers or booleans"),
+    "take_along_axis ndim": (lambda: ac.take_along_axis(x23, np.array([0]), 1), IndexError,
+                             r"as many axes as the Tensor \(2\), got shape \(1,\)"),
+    "take_along_axis out of range": (lambda: ac.take_along_axis(x23, np.array([[5]]), 1),
+                                     IndexError, "index 5 is out of bounds for axis 1"),
+    "take_along_axis float": (lambda: ac.take_along_axis(x23, np.array([[0.5]]), 1), IndexError,
+                              "integers or booleans"),
+    "add_along_axis values shape": (lambda: ac.add_along_axis(x23, np.array([[0]]),
+                                                              np.ones((3, 3)), 1),
+                                    ValueError, r"add_along_axis: .*values \(3, 3\)"),
+    "index_add 2-D index": (lambda: ac.index_add(x23, 0, np.array([[0]]), R(1, 3)), IndexError,
+                            "index_add: index must be a 1-D integer array"),
+    "index_add out of range": (lambda: ac.index_add(x23, 0, np.array([5]), R(1, 3)),
+                               IndexError, "index_add: index 5 is out of bounds"),
+    "index_add source shape": (lambda: ac.index_add(x23, 0, np.array([0]), R(2, 3)),
+                               ValueError, r"index_add: .*values \(2, 3\)"),
+}
+
+
+@pytest.mark.parametrize("call, error, message", INDEXING.values(), ids=INDEXING.keys())
+def test_indexing(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
 
 
 # --- check_grad misuse ----------------------------------------------------------------------
