@@ -876,7 +876,10 @@ class Tensor(Node):
             replaced = fn(g)
             if replaced is None:
                 continue
-            shape = np.shape(_value(replaced))
+            try:
+                shape = np.shape(_value(replaced))
+            except ValueError:  # numpy: "inhomogeneous shape"
+                shape = "(ragged: rows of different lengths)"
             if shape != self.shape:
                 raise ValueError(
                     f"gradient hook {getattr(fn, '__name__', fn)!r} returned shape {shape}, "

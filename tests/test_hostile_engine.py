@@ -218,6 +218,24 @@ GRAD_API = {
         lambda: hooked(lambda g: np.ones(4)), ValueError,
         r"hook '<lambda>' returned shape \(4,\), but the Tensor has shape \(3,\)"),
     "hook returns a string": (lambda: hooked(lambda g: "abc"), ValueError, r"returned shape \(\)"),
+    "hook returns a ragged list": (lambda: hooked(lambda g: [[1.0], [2.0, 3.0]]), ValueError,
+                                   r"returned shape \(ragged: rows of different lengths\)"),
+    "hook returns complex": (lambda: hooked(lambda g: g * 1j), TypeError, "dtype complex128"),
+    "grad inputs None": (lambda: ac.grad(square_sum(x3), None), TypeError,
+                         r"grad\(\): inputs must be a Scalar/Tensor or a list of them, "
+                         "got NoneType"),
+    "grad inputs an array": (lambda: ac.grad(square_sum(x3), np.ones(3)), TypeError,
+                             "inputs must be a Scalar/Tensor or a list of them, got ndarray"),
+    "grad inputs a str": (lambda: ac.grad(square_sum(x3), "x"), TypeError, "got str"),
+    "backprop seed str": (lambda: ac.backprop(x3 * 2, "a"), TypeError, "got strings"),
+    "backprop seed wrong shape": (lambda: ac.backprop(x3 * 2, np.ones(4)), ValueError,
+                                  r"grad has shape \(4,\) but the output has shape \(3,\)"),
+    "backprop root a float": (lambda: ac.backprop(3.0, 1.0), TypeError,
+                              "backprop: root must be a Scalar or a Tensor, got float"),
+    "toposort of a list": (lambda: ac.toposort([x3]), TypeError,
+                           "toposort: root must be a Scalar or a Tensor, got list"),
+    "retain_grad on a constant": (lambda: Tensor(1.0).retain_grad(), RuntimeError,
+                                  "retain_grad on a Tensor that does not require grad"),
     "viz to_dot precision str": (lambda: viz.to_dot(x3 * 2, precision="a"), TypeError,
                                  "to_dot: precision must be an int"),
     "viz to_dot precision negative": (lambda: viz.to_dot(x3 * 2, precision=-1), ValueError,
@@ -869,3 +887,22 @@ CHECK_GRAD = {
 def test_check_grad_misuse(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_no_grad_and_enable_grad_objects_can_be_reused_and_nested():
+    # a kept no_grad() entered a second time was contextlib's AttributeError
+    off, on = ac.no_grad(), ac.enable_grad()
+    x = R(2)
+    for _ in range(2):
+        with off:
+            assert not (x * 2).requires_grad
+            with off, on:
+                assert (x * 2).requires_grad
+            assert not ac.is_grad_enabled()
+        assert (x * 2).requires_grad and ac.is_grad_enabled()
+
+    @ac.no_grad()
+    def evaluate(t):
+        return t * 2
+
+    assert not evaluate(x).requires_grad and ac.is_grad_enabled()
