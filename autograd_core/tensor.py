@@ -407,19 +407,16 @@ def _describe(x: Any) -> str:
     return f"{type(x).__name__} {x!r:.40}"
 
 
-def _compare(op: str, fn: Callable[[Any, Any], Any], x: Tensor, other: Any) -> np.ndarray:
-    """``fn(x, other)`` on the values, a constant bool array; errors name both operands."""
-    try:
-        return fn(x._data, _value(other))
-    except TypeError:
-        raise TypeError(
-            f"'{op}' between {_describe(x)} and {_describe(other)}: the other side must be "
-            "a number, an array or a Tensor"
-        ) from None
-    except ValueError:
-        raise ValueError(
+def _comparison_error(op: str, x: Tensor, other: Any, e: Exception) -> Exception:
+    """The error of ``x op other`` (a comparison) in the library's words: both operands."""
+    if isinstance(e, ValueError):
+        return ValueError(
             f"'{op}': {_describe(x)} and {_describe(other)} cannot be broadcast together"
-        ) from None
+        )
+    return TypeError(
+        f"'{op}' between {_describe(x)} and {_describe(other)}: the other side must be "
+        "a number, an array or a Tensor"
+    )
 
 
 # selu's constants (Klambauer et al. 2017), as PyTorch
@@ -607,16 +604,28 @@ class Tensor(Node):
 
     # Comparisons give constant boolean arrays (masks), never graph nodes.
     def __lt__(self, other: Any) -> np.ndarray:
-        return _compare("<", operator.lt, self, other)
+        try:
+            return self._data < _value(other)
+        except (TypeError, ValueError) as e:
+            raise _comparison_error("<", self, other, e) from None
 
     def __le__(self, other: Any) -> np.ndarray:
-        return _compare("<=", operator.le, self, other)
+        try:
+            return self._data <= _value(other)
+        except (TypeError, ValueError) as e:
+            raise _comparison_error("<=", self, other, e) from None
 
     def __gt__(self, other: Any) -> np.ndarray:
-        return _compare(">", operator.gt, self, other)
+        try:
+            return self._data > _value(other)
+        except (TypeError, ValueError) as e:
+            raise _comparison_error(">", self, other, e) from None
 
     def __ge__(self, other: Any) -> np.ndarray:
-        return _compare(">=", operator.ge, self, other)
+        try:
+            return self._data >= _value(other)
+        except (TypeError, ValueError) as e:
+            raise _comparison_error(">=", self, other, e) from None
 
     # --- np.* on Tensors (autograd_core/numpy_api.py) ---
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
