@@ -63,7 +63,9 @@ def reshape(a: Any, shape: int | Sequence[int]) -> Tensor:
 def transpose(a: Any, axes: Sequence[int] | None = None) -> Tensor:
     """``a`` with its axes permuted by ``axes`` (reversed by default)."""
     t = _as_tensor(a)
-    return t.transpose() if axes is None else t.transpose(tuple(axes))
+    if axes is None:
+        return t.transpose()
+    return t.transpose(tuple(axes)) if _is_sequence(axes) else t.transpose(axes)
 
 
 def squeeze(a: Any, axis: Axes = None) -> Tensor:
@@ -152,7 +154,7 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Tensor:
     the second (as ``np.rot90``): a flip and a transpose."""
     t = _as_tensor(m)
     k = _integer(k, "k", "rot90")
-    if len(axes) != 2:
+    if not _is_sequence(axes) or len(axes) != 2:
         raise ValueError(f"rot90: axes must be two axes, got {axes!r}")
     (a,) = _normalize_axes(axes[0], t.ndim, "rot90")
     (b,) = _normalize_axes(axes[1], t.ndim, "rot90")
@@ -248,7 +250,12 @@ def pad(
     fill = _pad_fill(constant_values)
     if mode == "constant":
         shape = tuple(n + b + a for n, (b, a) in zip(x.shape, widths))
-        value = np.empty(shape, dtype=x.dtype)  # each entry written once: the centre, the rims
+        try:
+            value = np.empty(shape, dtype=x.dtype)  # each entry written once: centre, rims
+        except (ValueError, MemoryError):
+            raise MemoryError(
+                f"pad: the padded shape {shape} of a {x.dtype} Tensor is too large to allocate"
+            ) from None
         value[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, widths))] = x._data
         for ax, (b, a) in enumerate(widths):
             lead = (slice(None),) * ax
@@ -301,12 +308,13 @@ def _einsum_specs(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[
     )
     ell = "".join(unused[:ell_nd])
     explicit = []
-    for spec, shape in zip(specs, shapes):
+    for given, shape in zip(specs, shapes):
+        spec = given
         if "..." in spec:
             spec = spec.replace("...", ell[ell_nd - (len(shape) - len(spec) + 3) :], 1)
         if len(spec) != len(shape) or not all(c in _LETTERS for c in spec):
             raise ValueError(
-                f"einsum: subscripts {spec!r} do not fit an operand of shape {shape} "
+                f"einsum: subscripts {given!r} do not fit an operand of shape {shape} "
                 f"(in {subscripts!r})"
             )
         explicit.append(spec)
@@ -326,6 +334,11 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = False) -> Tensor:
         raise TypeError(
             f"einsum: the first argument must be the subscripts string (e.g. 'ij,jk->ik'), "
             f"got {type(subscripts).__name__}"
+        )
+    if not (optimize in (False, True, "greedy", "optimal") or isinstance(optimize, list)):
+        raise ValueError(
+            f"einsum: optimize must be True, False, 'greedy', 'optimal' or a path list, got "
+            f"{optimize!r}"
         )
     ts = _tensors(operands, "einsum")
     specs, out = _einsum_specs(subscripts, [t.shape for t in ts])
