@@ -646,7 +646,15 @@ class Tensor(Node):
             from .numpy_api import array_function
 
             return array_function(func, types, args, kwargs)
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except TypeError:  # np.sum(t, out=...): name numpy's function and the keyword
+            from .numpy_api import unsupported_keywords
+
+            error = unsupported_keywords(func, fn, kwargs)
+            if error is None:
+                raise
+            raise error from None
 
     # --- comparisons, conversions, iteration ---
     def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
