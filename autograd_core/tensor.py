@@ -1468,10 +1468,11 @@ class Tensor(Node):
                 f"cross_entropy: target has shape {t.shape}, logits have shape {x.shape}; "
                 "they must match"
             )
-        if x.size:
-            value, probs = calculus.cross_entropy(x, t, ax)
-        else:  # a sum over nothing
-            value, probs = np.zeros((), dtype=x.dtype), x.copy()
+        if x.shape[ax] == 0:
+            raise ValueError(
+                f"cross_entropy: logits of shape {x.shape} have no classes (axis {ax} has size 0)"
+            )
+        value, probs = calculus.cross_entropy(x, t, ax)
         return _result(value, "cross_entropy", (self,), (t, ax, probs))
 
     # --- shapes --------------------------------------------------------------------------
