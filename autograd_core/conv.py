@@ -26,8 +26,10 @@ IntPair = int | tuple[int, int]
 
 def _pair(value: Any, name: str, op: str, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints as a (height, width) pair, each at least ``minimum``."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in pair
+    ):
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(pair) < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
@@ -86,7 +88,8 @@ def conv2d(
     w = _as_tensor(weight, x)
     _check_ndim(x, 4, "(N, C, H, W)", "input", op)
     _check_ndim(w, 4, "(out_channels, in_channels/groups, kh, kw)", "weight", op)
-    if not isinstance(groups, (int, np.integer)) or groups < 1:
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, (bool, np.bool_)) \
+            or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     o, cg = w.shape[:2]
     c = x.shape[1]
@@ -129,10 +132,12 @@ def conv1d(x: Any, weight: Any, bias: Any = None, stride: int = 1, padding: int 
     w = _as_tensor(weight, x)
     _check_ndim(x, 3, "(N, C, L)", "input", op)
     _check_ndim(w, 3, "(out_channels, in_channels/groups, k)", "weight", op)
-    args = {"stride": stride, "padding": padding, "dilation": dilation}
-    for name, v in args.items():
-        if not isinstance(v, (int, np.integer)):
+    for name, v, least in (("stride", stride, 1), ("padding", padding, 0),
+                           ("dilation", dilation, 1)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, (bool, np.bool_)):
             raise ValueError(f"{op}: {name} must be an int, got {v!r}")
+        if v < least:
+            raise ValueError(f"{op}: {name} must be >= {least}, got {v!r}")
     try:
         out = conv2d(
             x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),

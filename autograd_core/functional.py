@@ -33,7 +33,7 @@ import numpy as np
 from . import graph
 from .graph import Node
 from .scalar import Scalar
-from .tensor import Tensor, stack
+from .tensor import Tensor, _as_float_array, _flag, stack
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp"]
 
@@ -148,6 +148,26 @@ def _argnums(argnums: Any, n_args: int, what: str) -> tuple[tuple[int, ...], boo
     return tuple(out), single
 
 
+def _function(f: Any, what: str) -> None:
+    """The function a transform differentiates must be callable (checked when the transform
+    is made, not when its result is first called)."""
+    if not callable(f):
+        raise TypeError(
+            f"{what}: f must be a function (a callable), got {type(f).__name__} {f!r:.40}; "
+            f"pass the function itself: {what}(f), not {what}(f(x))"
+        )
+
+
+def _direction(v: Any, like: Tensor, what: str) -> Any:
+    """A tangent or cotangent: a Tensor as it is, else a float array in ``like``'s dtype,
+    with a clear error for non-numbers (None, strings, complex) and Scalars."""
+    if isinstance(v, Tensor):
+        return v
+    if isinstance(v, Node):
+        raise TypeError(f"{what} is a {type(v).__name__}; this transform works on Tensors")
+    return _as_float_array(v, what).astype(like._data.dtype, copy=False)
+
+
 def _differentiable(out: Any, what: str) -> Any:
     """f's output, checked: a Tensor/Scalar, or a float constant (whose derivative is 0)."""
     if isinstance(out, Node):
@@ -207,6 +227,8 @@ def value_and_grad(
     arguments are passed to f and not differentiated.
     """
     what = "value_and_grad"
+    _function(f, what)
+    has_aux = _flag(has_aux, "has_aux", what)
 
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)
@@ -250,6 +272,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     one recorded graph (call it as often as you like). ``u`` has the shape of f's output.
     """
     what = "vjp"
+    _function(f, what)
     if not primals:
         raise TypeError("vjp: give at least one primal: vjp(f, x, ...)")
     xs, kinds = zip(*(_prime(p, f"vjp: primals[{i}]", False) for i, p in enumerate(primals)))
@@ -258,7 +281,9 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     shape = np.shape(out._data)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
-        u = cotangent if isinstance(cotangent, Node) else Tensor(cotangent)
+        u = cotangent if isinstance(cotangent, Node) else Tensor(
+            _as_float_array(cotangent, "vjp_fn: the cotangent")
+        )
         if np.shape(u._data) != shape:
             raise ValueError(
                 f"vjp_fn: the cotangent has shape {np.shape(u._data)} but f's output has "
@@ -280,6 +305,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     Cost: one forward pass, one recorded backward pass and one backward pass through it,
     about 2-3x one forward+backward (measured in benchmarks/bench_transforms.py).
     """
+    _function(f, "jvp")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primals and tangents must be tuples (or lists), one entry per "
                         "argument of f")
@@ -288,7 +314,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     xs, kinds = zip(*(_prime(p, f"jvp: primals[{i}]", False) for i, p in enumerate(primals)))
     ts = []
     for i, (x, t) in enumerate(zip(xs, tangents)):
-        t = t if isinstance(t, Tensor) else np.asarray(t, dtype=x._data.dtype)
+        t = _direction(t, x, f"jvp: tangents[{i}]")
         if np.shape(t._data if isinstance(t, Tensor) else t) != x.shape:
             raise ValueError(
                 f"jvp: tangents[{i}] has shape {np.shape(t._data if isinstance(t, Tensor) else t)}"
@@ -324,6 +350,7 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callabl
     recorded backward pass) and transposed with one sweep per input entry, as ``jvp`` does.
     """
     what = "jacobian"
+    _function(f, what)
 
     def jacobian_f(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)
@@ -392,6 +419,7 @@ def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
     Cost: one forward pass, one recorded backward pass (the gradient, recorded), then one
     backward pass per entry of the argument, all through that one recorded gradient graph.
     """
+    _function(f, "hessian")
     if isinstance(argnums, (tuple, list)):
         raise TypeError("hessian: argnums must be one int (the argument to differentiate)")
     return jacobian(grad(f, argnums), argnums)
@@ -404,8 +432,9 @@ def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
     forward pass, one recorded backward pass, one backward pass (about 3-4x one forward).
     """
     what = "hvp"
+    _function(f, what)
     X, kind = _prime(x, "hvp: x", scalars=False)
-    vv = v if isinstance(v, Tensor) else np.asarray(v, dtype=X._data.dtype)
+    vv = _direction(v, X, "hvp: v")
     v_shape = np.shape(vv._data if isinstance(vv, Tensor) else vv)
     if v_shape != X.shape:
         raise ValueError(f"hvp: v has shape {v_shape} but x has shape {X.shape}; they must "

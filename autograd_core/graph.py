@@ -22,13 +22,16 @@ public, read-only ``parents``, ``op`` and ``params`` of its nodes.
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 __all__ = ["Node", "toposort", "backprop", "grad", "no_grad", "enable_grad", "is_grad_enabled"]
 
+
+_T = TypeVar("_T")
 
 # The threads currently inside no_grad(). Almost always empty, so the check every op makes
 # is the truth test of a global; a threading.local flag cost each Scalar op ~300 instructions
@@ -44,15 +47,35 @@ def is_grad_enabled() -> bool:
     return not _no_grad_threads or threading.get_ident() not in _no_grad_threads
 
 
-@contextmanager
-def _grad_enabled(enabled: bool) -> Iterator[None]:
-    thread = threading.get_ident()
-    was_enabled = thread not in _no_grad_threads
-    (_no_grad_threads.discard if enabled else _no_grad_threads.add)(thread)
-    try:
-        yield
-    finally:
+class _GradMode:
+    """What ``no_grad()`` and ``enable_grad()`` return: a context manager that may be kept
+    and entered again, or nested in itself (each thread's previous states are stacked; a
+    generator-based one fails on its second ``with`` with an AttributeError from contextlib),
+    and a decorator (``@no_grad()``)."""
+
+    __slots__ = ("_enabled", "_saved")
+
+    def __init__(self, enabled: bool):
+        self._enabled = enabled
+        self._saved: dict[int, list[bool]] = {}
+
+    def __enter__(self) -> None:
+        thread = threading.get_ident()
+        self._saved.setdefault(thread, []).append(thread not in _no_grad_threads)
+        (_no_grad_threads.discard if self._enabled else _no_grad_threads.add)(thread)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        thread = threading.get_ident()
+        was_enabled = self._saved[thread].pop()
         (_no_grad_threads.discard if was_enabled else _no_grad_threads.add)(thread)
+
+    def __call__(self, fn: Callable[..., _T]) -> Callable[..., _T]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> _T:
+            with _GradMode(self._enabled):
+                return fn(*args, **kwargs)
+
+        return wrapper
 
 
 def no_grad() -> AbstractContextManager[None]:
@@ -60,12 +83,12 @@ def no_grad() -> AbstractContextManager[None]:
 
     Per thread, so one thread evaluating a model does not switch off recording in another.
     """
-    return _grad_enabled(False)
+    return _GradMode(False)
 
 
 def enable_grad() -> AbstractContextManager[None]:
     """Context manager: switch recording back on inside a ``no_grad()`` block."""
-    return _grad_enabled(True)
+    return _GradMode(True)
 
 
 class _ThreadState(threading.local):
@@ -232,6 +255,8 @@ def toposort(root: Node, include_constants: bool = False) -> list[Node]:
     and parents are explored first to last, so unrelated branches appear in the order the
     expression was written.
     """
+    if not isinstance(root, Node):
+        raise TypeError(f"toposort: root must be a Scalar or a Tensor, got {type(root).__name__}")
     order: list[Node] = []
     visited: set[Node] = set()
     stack: list[Any] = [root]
@@ -291,7 +316,6 @@ class _Linear:
 
 LINEAR: Any = _Linear()
 
-_T = TypeVar("_T")
 _sweep_lock = threading.Lock()  # the _acc slots are shared: one sweep at a time
 
 
@@ -363,6 +387,9 @@ def backprop(
     given, is told of every ``+=`` as it happens (``viz.trace`` records the staged-backprop
     table with it).
     """
+    if not isinstance(root, Node):
+        raise TypeError(f"backprop: root must be a Scalar or a Tensor, got {type(root).__name__}")
+    seed = _grad_seed(root, seed, create_graph)  # numbers of root's shape, checked
     return _sweep(
         root, seed, create_graph, on_edge,
         lambda order: {node: node._acc for node in order if node._acc is not None},
@@ -391,7 +418,15 @@ def grad(
     (usually a bug: a detached parameter, a forgotten input); with ``allow_unused=True`` its
     gradient is ``None`` instead.
     """
+    for flag, value in (("create_graph", create_graph), ("allow_unused", allow_unused)):
+        if value is not True and value is not False and value is not LINEAR:
+            raise TypeError(f"grad(): {flag} must be True or False, got {value!r}")
     single = isinstance(inputs, Node)
+    if not single and not isinstance(inputs, (list, tuple)) and not hasattr(inputs, "__next__"):
+        raise TypeError(
+            f"grad(): inputs must be a Scalar/Tensor or a list of them, got "
+            f"{type(inputs).__name__}"
+        )
     input_list: list[Node] = [inputs] if isinstance(inputs, Node) else list(inputs)
     for i, x in enumerate(input_list):
         if not isinstance(x, Node):

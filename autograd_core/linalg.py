@@ -34,7 +34,7 @@ import numpy as np
 from . import calculus
 from .calculus import kept_shape
 from .graph import is_grad_enabled
-from .tensor import Tensor, _const, _normalize_axes, _result, _tensors
+from .tensor import Tensor, _const, _flag, _normalize_axes, _result, _tensors
 
 __all__ = [
     "inv",
@@ -165,7 +165,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Tensor:
     gives U = Lᵀ of the upper triangle (A = Uᵀ U). Gradient: L⁻ᵀ Φ(Lᵀ g) L⁻¹, Φ = the lower
     triangle with the diagonal halved, on the lower triangle (see the module docstring)."""
     a = _matrices("cholesky", a)
-    if upper:
+    if _flag(upper, "upper", "cholesky"):
         return calculus._swap_last(cholesky(calculus._swap_last(a)))
     return _result(_lapack("cholesky", a), "cholesky", (a,))
 
@@ -203,7 +203,9 @@ def svd(
     not unique and have no gradient: such a call on a Tensor that requires grad is a
     ValueError (pass ``full_matrices=False``)."""
     a = _matrices("svd", a, square=False)
-    if not compute_uv:
+    full_matrices = _flag(full_matrices, "full_matrices", "svd")
+    _flag(hermitian, "hermitian", "svd")
+    if not _flag(compute_uv, "compute_uv", "svd"):
         return svdvals(a)
     m, n = a.shape[-2:]
     if full_matrices and m != n and a.requires_grad and is_grad_enabled():
@@ -231,6 +233,10 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None
     at constant rank (Golub and Pereyra), exact wherever the rank does not change, e.g. for
     every matrix of full rank. ``hermitian`` is accepted and ignored, as in ``svd``."""
     a = _matrices("pinv", a, square=False)
+    _flag(hermitian, "hermitian", "pinv")
+    for name, cut in (("rcond", rcond), ("rtol", rtol)):
+        if cut is not None and np.asarray(_value_of(cut)).dtype.kind not in "iuf":
+            raise TypeError(f"pinv: {name} must be a number or an array of numbers, got {cut!r}")
     kwargs = {} if rtol is None else {"rtol": rtol}
     value = _lapack("pinv", a, rcond=rcond, **kwargs)
     return _result(value, "pinv", (a,))
@@ -249,11 +255,15 @@ def _min(x: Tensor, axes: tuple[int, ...]) -> Tensor:
     return -(-x).max(axis=axes, keepdims=True)
 
 
+def _value_of(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
 def _vector(x: Tensor, ord: Any, axes: tuple[int, ...]) -> Tensor:
     """The vector norm of x over axes, with the axes kept (keepdims=True)."""
     if ord is None:
         ord = 2
-    if isinstance(ord, str) or not isinstance(ord, Real):
+    if isinstance(ord, (str, bool, np.bool_)) or not isinstance(ord, Real) or math.isnan(ord):
         raise ValueError(f"norm: invalid ord {ord!r} for a vector norm")
     if ord == math.inf:
         return abs(x).max(axis=axes, keepdims=True)
@@ -269,6 +279,8 @@ def _vector(x: Tensor, ord: Any, axes: tuple[int, ...]) -> Tensor:
 def _matrix(x: Tensor, ord: Any, axes: tuple[int, ...]) -> Tensor:
     """The matrix norm of x over the axis pair (rows, columns), with the axes kept."""
     rows, cols = axes
+    if isinstance(ord, (bool, np.bool_)):  # True == 1 would pick the 1-norm
+        raise ValueError(f"norm: invalid ord {ord!r} for a matrix norm")
     if ord in (None, "fro"):
         return _p_norm(x, 2.0, axes, True)
     if ord in ("nuc", 2, -2):
@@ -299,6 +311,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     sign(x) (|x| / ||x||)^(p-1) (x / ||x|| for p = 2), with the subgradient 0 where x = 0:
     the gradient of ||x|| at x = 0 is 0, as in PyTorch; max and min split ties evenly."""
     x = _tensor(x)
+    keepdims = _flag(keepdims, "keepdims", "norm")
     if axis is None and ord is not None:
         if x.ndim not in (1, 2):
             raise ValueError(
@@ -323,6 +336,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     """The vector norm over ``axis`` (all axes, the array flattened, by default), as
     ``np.linalg.vector_norm``; ``ord`` as in ``norm``."""
     x = _tensor(x)
+    keepdims = _flag(keepdims, "keepdims", "vector_norm")
     axes = _normalize_axes(axis, x.ndim, "vector_norm")
     out = _vector(x, ord, axes)
     return out if keepdims else out.reshape([d for i, d in enumerate(x.shape) if i not in axes])
@@ -332,4 +346,5 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Tenso
     """The matrix norm over the last two axes, as ``np.linalg.matrix_norm``; ``ord`` as in
     ``norm``."""
     x = _matrices("matrix_norm", x, square=False)
+    keepdims = _flag(keepdims, "keepdims", "matrix_norm")
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)

@@ -17,6 +17,7 @@ prints the supported set as the README's table (``supported()``).
 
 from __future__ import annotations
 
+import inspect
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -157,7 +158,33 @@ def array_function(func: Callable[..., Any], types: Any, args: tuple, kwargs: di
     if fn is None:
         raise _unsupported(_qualified(func))
     _tensor._NUMPY_FUNCTIONS[func] = fn
-    return fn(*args, **kwargs)
+    try:
+        return fn(*args, **kwargs)
+    except TypeError:
+        error = unsupported_keywords(func, fn, kwargs)
+        if error is None:
+            raise
+        raise error from None
+
+
+def unsupported_keywords(func: Any, fn: Callable[..., Any], kwargs: dict) -> TypeError | None:
+    """The error for numpy keywords the library's function does not take (``np.sum(t,
+    out=...)``, ``np.mean(t, dtype=...)``), naming numpy's function and the keywords, or None
+    when every keyword is accepted (the TypeError came from elsewhere)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    unknown = [k for k in kwargs if k not in params]
+    if not unknown:
+        return None
+    keys = ", ".join(f"{k}=" for k in unknown)
+    return TypeError(
+        f"{_qualified(func)}(..., {keys}) is not supported on Tensors: the library's "
+        f"version takes ({', '.join(params)})"
+    )
 
 
 def _describe(target: Callable[..., Any]) -> str:

@@ -307,6 +307,11 @@ class Scalar(Node):
     _rules = RULES
 
     def __init__(self, data: float, requires_grad: bool = True, name: str | None = None):
+        if requires_grad is not True and requires_grad is not False:
+            if type(requires_grad) is not np.bool_:  # "no" would count as True
+                raise TypeError(f"Scalar(): requires_grad must be a bool, got {requires_grad!r}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Scalar(): name must be a str or None, got {name!r}")
         _init_leaf(self, _check_real(data, "Scalar()"), bool(requires_grad), name)
 
     @property

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .calculus import kept_shape
-from .tensor import Tensor, _normalize_axes, _result
+from .tensor import Tensor, _flag, _normalize_axes, _one_axis, _result
 
 __all__ = ["sort", "argsort", "topk", "median", "quantile", "TopkResult"]
 
@@ -48,6 +48,17 @@ def _flat_if_none(x: Tensor, axis: Any) -> tuple[Tensor, Any]:
     return (x.reshape(-1), 0) if axis is None else (x, axis)
 
 
+_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
+
+
+def _check_kind(op: str, kind: Any, stable: Any) -> None:
+    """numpy's ``kind`` and ``stable``, checked (the sort is stable whatever they say)."""
+    if kind not in _KINDS:
+        raise ValueError(f"{op}: kind {kind!r} is not one of {_KINDS[1:]}")
+    if stable is not None:
+        _flag(stable, "stable", op)
+
+
 def _check_unsupported(op: str, **given: Any) -> None:
     """numpy arguments accepted for the signature whose other values are not supported."""
     for name, value in given.items():
@@ -65,8 +76,9 @@ def sort(
     sort is stable whatever ``kind``: equal entries keep their order. Gradient: g routed back
     through the permutation (each input entry gets the gradient of the position it went to)."""
     _check_unsupported("sort", order=order)
+    _check_kind("sort", kind, stable)
     x, axis = _flat_if_none(_tensor(a), axis)
-    (ax,) = _normalize_axes(axis, x.ndim, "sort")
+    ax = _one_axis(axis, x.ndim, "sort")
     index = _along_axis(np.argsort(x._data, axis=ax, kind="stable"), ax)
     return _result(x._data[index], "sort", (x,), (index,))
 
@@ -76,8 +88,9 @@ def argsort(
 ) -> np.ndarray:
     """The indices that sort ``a`` along ``axis`` (an int ndarray, a constant: no gradient)."""
     _check_unsupported("argsort", order=order)
+    _check_kind("argsort", kind, stable)
     x, axis = _flat_if_none(_tensor(a), axis)
-    (ax,) = _normalize_axes(axis, x.ndim, "argsort")
+    ax = _one_axis(axis, x.ndim, "argsort")
     return np.argsort(x._data, axis=ax, kind=kind, stable=stable)
 
 
@@ -86,7 +99,8 @@ def topk(a: Any, k: int, axis: int = -1, largest: bool = True) -> TopkResult:
     (largest first, or smallest first), and their indices along the axis; of equal entries
     the first in the input comes first. Gradient: g at the selected positions, 0 elsewhere."""
     x = _tensor(a)
-    (ax,) = _normalize_axes(axis, x.ndim, "topk")
+    ax = _one_axis(axis, x.ndim, "topk")
+    largest = _flag(largest, "largest", "topk")
     n = x.shape[ax]
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= n:
         raise ValueError(
@@ -132,7 +146,11 @@ def median(
 
 
 def _quantile(op: str, x: Tensor, q: Any, axis: Any, keepdims: bool) -> Tensor:
-    qs = np.asarray(q, dtype=np.float64)
+    keepdims = _flag(keepdims, "keepdims", op)
+    qs = np.asarray(q._data if isinstance(q, Tensor) else q)
+    if qs.dtype.kind not in "iuf":  # strings ("0.5") would convert, None and complex not
+        raise TypeError(f"{op}: q must be a number or an array of numbers in [0, 1], got {q!r}")
+    qs = qs.astype(np.float64)
     if not np.all((qs >= 0) & (qs <= 1)):  # also catches nan
         raise ValueError(f"{op}: q must be in [0, 1], got {q!r}")
     axes = tuple(sorted(_normalize_axes(axis, x.ndim, op)))  # in x's order, as index_of reads

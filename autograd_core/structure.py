@@ -10,6 +10,7 @@ are the same ops. Arrays and numbers passed where a Tensor is expected are const
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -20,10 +21,15 @@ from . import calculus
 from .calculus import _LETTERS
 from .tensor import (
     Tensor,
+    _as_float_array,
+    _flag,
     _gather,
     _index_array,
+    _integer,
+    _is_sequence,
     _normalize_axes,
     _operand,
+    _real,
     _result,
     _tensors,
     concat,
@@ -57,7 +63,9 @@ def reshape(a: Any, shape: int | Sequence[int]) -> Tensor:
 def transpose(a: Any, axes: Sequence[int] | None = None) -> Tensor:
     """``a`` with its axes permuted by ``axes`` (reversed by default)."""
     t = _as_tensor(a)
-    return t.transpose() if axes is None else t.transpose(tuple(axes))
+    if axes is None:
+        return t.transpose()
+    return t.transpose(tuple(axes)) if _is_sequence(axes) else t.transpose(axes)
 
 
 def squeeze(a: Any, axis: Axes = None) -> Tensor:
@@ -145,7 +153,8 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Tensor:
     """``m`` rotated by k quarter turns in the plane of ``axes``, from the first axis towards
     the second (as ``np.rot90``): a flip and a transpose."""
     t = _as_tensor(m)
-    if len(axes) != 2:
+    k = _integer(k, "k", "rot90")
+    if not _is_sequence(axes) or len(axes) != 2:
         raise ValueError(f"rot90: axes must be two axes, got {axes!r}")
     (a,) = _normalize_axes(axes[0], t.ndim, "rot90")
     (b,) = _normalize_axes(axes[1], t.ndim, "rot90")
@@ -163,8 +172,8 @@ def _split(ary: Any, sections: Any, axis: int, op: str) -> list[Tensor]:
     x = _as_tensor(ary)
     (ax,) = _normalize_axes(axis, x.ndim, op)
     n = x.shape[ax]
-    if isinstance(sections, (int, np.integer)):
-        s = int(sections)
+    if not _is_sequence(sections):
+        s = _integer(sections, "the number of sections", op)
         if s <= 0:
             raise ValueError(f"{op}: the number of sections must be positive, got {s}")
         if op == "split" and n % s:
@@ -175,7 +184,7 @@ def _split(ary: Any, sections: Any, axis: int, op: str) -> list[Tensor]:
         q, r = divmod(n, s)
         bounds = np.cumsum([0] + [q + 1] * r + [q] * (s - r)).tolist()
     else:
-        bounds = [0] + [int(i) for i in sections] + [n]
+        bounds = [0] + [_integer(i, "indices", op) for i in sections] + [n]
     lead = (slice(None),) * ax
     return [_gather(x, lead + (slice(lo, hi),), False) for lo, hi in zip(bounds, bounds[1:])]
 
@@ -238,14 +247,20 @@ def pad(
     if w.dtype.kind not in "iu" or (w < 0).any():
         raise ValueError(f"pad: pad_width must be non-negative integers, got {pad_width!r}")
     widths = tuple((int(b), int(a)) for b, a in w)
+    fill = _pad_fill(constant_values)
     if mode == "constant":
         shape = tuple(n + b + a for n, (b, a) in zip(x.shape, widths))
-        value = np.empty(shape, dtype=x.dtype)  # each entry written once: the centre, the rims
+        try:
+            value = np.empty(shape, dtype=x.dtype)  # each entry written once: centre, rims
+        except (ValueError, MemoryError):
+            raise MemoryError(
+                f"pad: the padded shape {shape} of a {x.dtype} Tensor is too large to allocate"
+            ) from None
         value[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, widths))] = x._data
         for ax, (b, a) in enumerate(widths):
             lead = (slice(None),) * ax
-            value[lead + (slice(0, b),)] = constant_values
-            value[lead + (slice(shape[ax] - a, None),)] = constant_values
+            value[lead + (slice(0, b),)] = fill
+            value[lead + (slice(shape[ax] - a, None),)] = fill
     else:
         empty = [ax for ax, n in enumerate(x.shape) if n == 0 and widths[ax] != (0, 0)]
         if empty:
@@ -253,6 +268,25 @@ def pad(
                              f"Tensor of shape {x.shape}")
         value = np.pad(x._data, widths, mode=mode)  # type: ignore[call-overload]
     return _result(value, "pad", (x,), (widths, mode))
+
+
+def _pad_fill(value: Any) -> float:
+    """pad's ``constant_values``: one real number (a constant; no gradient reaches it)."""
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            raise TypeError(
+                "pad: constant_values is a Tensor that requires grad; it is a constant here "
+                "(no gradient reaches it): pass a number"
+            )
+        value = value._data
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if np.ndim(value) != 0:
+        raise TypeError(
+            f"pad: constant_values must be one number (for every padded entry), got "
+            f"{value!r:.60}"
+        )
+    return _real(value, "constant_values", "pad")
 
 
 # --- contractions ------------------------------------------------------------------------------
@@ -274,12 +308,13 @@ def _einsum_specs(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[
     )
     ell = "".join(unused[:ell_nd])
     explicit = []
-    for spec, shape in zip(specs, shapes):
+    for given, shape in zip(specs, shapes):
+        spec = given
         if "..." in spec:
             spec = spec.replace("...", ell[ell_nd - (len(shape) - len(spec) + 3) :], 1)
         if len(spec) != len(shape) or not all(c in _LETTERS for c in spec):
             raise ValueError(
-                f"einsum: subscripts {spec!r} do not fit an operand of shape {shape} "
+                f"einsum: subscripts {given!r} do not fit an operand of shape {shape} "
                 f"(in {subscripts!r})"
             )
         explicit.append(spec)
@@ -295,6 +330,16 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = False) -> Tensor:
     """Einstein summation as ``np.einsum``: explicit (``"ij,jk->ik"``) or implicit output,
     repeated letters in an operand for diagonals, ``...`` for broadcast axes. The gradient of
     each operand is another einsum (see ``calculus._einsum_vjp``)."""
+    if not isinstance(subscripts, str):
+        raise TypeError(
+            f"einsum: the first argument must be the subscripts string (e.g. 'ij,jk->ik'), "
+            f"got {type(subscripts).__name__}"
+        )
+    if not (optimize in (False, True, "greedy", "optimal") or isinstance(optimize, list)):
+        raise ValueError(
+            f"einsum: optimize must be True, False, 'greedy', 'optimal' or a path list, got "
+            f"{optimize!r}"
+        )
     ts = _tensors(operands, "einsum")
     specs, out = _einsum_specs(subscripts, [t.shape for t in ts])
     spec = ",".join(specs) + "->" + out
@@ -310,13 +355,23 @@ def tensordot(a: Any, b: Any, axes: int | Sequence[Any] = 2) -> Tensor:
     """sum over the paired axes of a and b of a * b, as ``np.tensordot``: ``axes`` = n pairs
     the last n axes of a with the first n of b, or give the two lists of axes."""
     ta, tb = _tensors([a, b], "tensordot")
-    if isinstance(axes, (int, np.integer)):
+    if not isinstance(axes, (tuple, list)):
+        axes = _integer(axes, "axes", "tensordot")
         if not 0 <= axes <= min(ta.ndim, tb.ndim):
             raise ValueError(f"tensordot: axes={axes} for shapes {ta.shape} and {tb.shape}")
         pa, pb = tuple(range(ta.ndim - axes, ta.ndim)), tuple(range(axes))
     else:
+        if len(axes) != 2:
+            raise ValueError(
+                f"tensordot: axes must be an int or a pair (axes of a, axes of b), got {axes!r}"
+            )
         pa = _normalize_axes(axes[0], ta.ndim, "tensordot")
         pb = _normalize_axes(axes[1], tb.ndim, "tensordot")
+        if len(pa) != len(pb):
+            raise ValueError(
+                f"tensordot: {len(pa)} axes of a {pa} but {len(pb)} axes of b {pb}; they "
+                "are summed in pairs"
+            )
     if [ta.shape[i] for i in pa] != [tb.shape[i] for i in pb]:
         raise ValueError(
             f"tensordot: shapes {ta.shape} and {tb.shape} differ along the summed axes "
@@ -366,7 +421,7 @@ def diag(v: Any, k: int = 0) -> Tensor:
         return t.diagonal(k)
     if t.ndim != 1:
         raise ValueError(f"diag: needs a 1-D or 2-D tensor, got shape {t.shape}")
-    k = int(k)
+    k = _integer(k, "k", "diag")
     n = t.shape[0] + abs(k)
     i = np.arange(t.shape[0])
     key = (i + max(-k, 0), i + max(k, 0))
@@ -395,12 +450,14 @@ def _triangle(m: Any, keep: np.ndarray, op: str) -> Tensor:
 def tril(m: Any, k: int = 0) -> Tensor:
     """``m`` with the entries above the k-th diagonal of its last two axes set to 0."""
     shape = (*np.shape(m)[-2:], 0, 0)  # a 1-D m is refused by _triangle, naming the op
+    k = _integer(k, "k", "tril")
     return _triangle(m, np.tri(shape[0], shape[1], k=k, dtype=bool), "tril")
 
 
 def triu(m: Any, k: int = 0) -> Tensor:
     """``m`` with the entries below the k-th diagonal of its last two axes set to 0."""
     shape = (*np.shape(m)[-2:], 0, 0)  # a 1-D m is refused by _triangle, naming the op
+    k = _integer(k, "k", "triu")
     return _triangle(m, ~np.tri(shape[0], shape[1], k=k - 1, dtype=bool), "triu")
 
 
@@ -477,7 +534,10 @@ def index_add(x: Any, axis: int, index: Any, source: Any) -> Tensor:
 
 
 def _dtype(dtype: Any, op: str) -> np.dtype:
-    dt = np.dtype(np.float64 if dtype is None else dtype)
+    try:
+        dt = np.dtype(np.float64 if dtype is None else dtype)
+    except TypeError:
+        raise TypeError(f"{op}: unknown dtype {dtype!r}; use float32 or float64") from None
     if dt.kind != "f":
         raise TypeError(f"{op}: dtype {dt} is not supported; use a float dtype")
     return dt
@@ -487,38 +547,52 @@ def _leaf(value: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor(value, requires_grad=requires_grad)
 
 
+def _shape(shape: Any, op: str) -> tuple[int, ...]:
+    """A factory's shape: an int or a sequence of ints, none negative."""
+    dims = tuple(shape) if _is_sequence(shape) else (shape,)
+    try:
+        out = tuple(_integer(d, "shape", op) for d in dims)
+    except TypeError:
+        raise TypeError(
+            f"{op}: shape must be an int or a sequence of ints, got {shape!r}"
+        ) from None
+    if any(d < 0 for d in out):
+        raise ValueError(f"{op}: shape {out} has a negative dimension")
+    return out
+
+
 def zeros(shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros (float64 by default)."""
-    return _leaf(np.zeros(shape, dtype=_dtype(dtype, "zeros")), requires_grad)
+    return _leaf(np.zeros(_shape(shape, "zeros"), dtype=_dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones (float64 by default)."""
-    return _leaf(np.ones(shape, dtype=_dtype(dtype, "ones")), requires_grad)
+    return _leaf(np.ones(_shape(shape, "ones"), dtype=_dtype(dtype, "ones")), requires_grad)
 
 
 def full(
     shape: int | Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """A tensor with every entry ``fill_value`` (float64 by default)."""
-    return _leaf(np.full(shape, fill_value, dtype=_dtype(dtype, "full")), requires_grad)
+    fill = _real(fill_value, "fill_value", "full")
+    return _leaf(np.full(_shape(shape, "full"), fill, dtype=_dtype(dtype, "full")), requires_grad)
 
 
-def _like_dtype(a: Any, dtype: Any, op: str) -> np.dtype:
-    if dtype is None:
-        dt = np.asarray(a._data if isinstance(a, Tensor) else a).dtype
-        return dt if dt.kind == "f" else np.dtype(np.float64)
-    return _dtype(dtype, op)
+def _like(a: Any, dtype: Any, op: str) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, float dtype) of ``a`` (a Tensor, or numbers that could make one)."""
+    arr = a._data if isinstance(a, Tensor) else _as_float_array(a, op)
+    return arr.shape, (arr.dtype if dtype is None else _dtype(dtype, op))
 
 
 def zeros_like(a: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros of a's shape and (float) dtype."""
-    return _leaf(np.zeros(np.shape(a), dtype=_like_dtype(a, dtype, "zeros_like")), requires_grad)
+    return _leaf(np.zeros(*_like(a, dtype, "zeros_like")), requires_grad)
 
 
 def ones_like(a: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones of a's shape and (float) dtype."""
-    return _leaf(np.ones(np.shape(a), dtype=_like_dtype(a, dtype, "ones_like")), requires_grad)
+    return _leaf(np.ones(*_like(a, dtype, "ones_like")), requires_grad)
 
 
 def arange(
@@ -529,7 +603,20 @@ def arange(
     requires_grad: bool = False,
 ) -> Tensor:
     """start, start + step, ... below stop (``arange(n)``: 0 .. n-1), as floats."""
-    value = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if stop is None:  # arange(n): 0, step, ... below n
+        start, stop = 0, start
+    start, stop = _real(start, "start", "arange"), _real(stop, "stop", "arange")
+    step = _real(step, "step", "arange")
+    if step == 0 or not all(math.isfinite(v) for v in (start, stop, step)):
+        raise ValueError(
+            f"arange: start, stop and step must be finite and step non-zero, got "
+            f"start={start}, stop={stop}, step={step}"
+        )
+    try:
+        value = np.arange(start, stop, step)
+    except (ValueError, MemoryError):
+        n = math.ceil((stop - start) / step)
+        raise ValueError(f"arange: {n} values are too many for one array") from None
     return _leaf(value.astype(_dtype(dtype, "arange")), requires_grad)
 
 
@@ -542,6 +629,9 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """``num`` evenly spaced values from start to stop (included unless ``endpoint=False``)."""
+    num = _integer(num, "num", "linspace", minimum=0)
+    endpoint = _flag(endpoint, "endpoint", "linspace")
+    start, stop = _real(start, "start", "linspace"), _real(stop, "stop", "linspace")
     value = np.linspace(start, stop, num, endpoint=endpoint, dtype=_dtype(dtype, "linspace"))
     return _leaf(value, requires_grad)
 
@@ -554,11 +644,15 @@ def eye(
     requires_grad: bool = False,
 ) -> Tensor:
     """An N x M matrix with ones on the k-th diagonal, zeros elsewhere."""
+    N = _integer(N, "N", "eye", minimum=0)
+    M = None if M is None else _integer(M, "M", "eye", minimum=0)
+    k = _integer(k, "k", "eye")
     return _leaf(np.eye(N, M, k, dtype=_dtype(dtype, "eye")), requires_grad)
 
 
 def identity(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The n x n identity matrix."""
+    n = _integer(n, "n", "identity", minimum=0)
     return _leaf(np.identity(n, dtype=_dtype(dtype, "identity")), requires_grad)
 
 
@@ -583,7 +677,7 @@ def _random(op: str, method: str, shape: int | Sequence[int], rng: np.random.Gen
             dtype: Any, requires_grad: bool) -> Tensor:
     """A leaf of samples from ``rng.<method>`` (never from hidden global state)."""
     sample = getattr(_generator(rng, op), method)
-    return _leaf(_draw(sample, shape, _dtype(dtype, op)), requires_grad)
+    return _leaf(_draw(sample, _shape(shape, op), _dtype(dtype, op)), requires_grad)
 
 
 def rand(shape: int | Sequence[int], rng: np.random.Generator, dtype: Any = None,

@@ -18,7 +18,7 @@ import sys
 import weakref
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -186,6 +186,24 @@ def _read_only(node: Tensor, cls: type = np.ndarray) -> Any:
     return view
 
 
+def _no_recorded_in_list(data: Any, what: str) -> None:
+    """A TypeError if ``data`` is a (nested) list or tuple holding a Tensor that requires
+    grad: numpy would turn it into an array of its values, dropping the gradient silently."""
+    if not isinstance(data, (list, tuple)):
+        return
+    stack = [data]
+    while stack:
+        for item in stack.pop():
+            if isinstance(item, (list, tuple)):
+                stack.append(item)
+            elif isinstance(item, Tensor) and item.requires_grad:
+                raise TypeError(
+                    f"{what}: got a list holding a Tensor that requires grad; turning it into "
+                    "an array would drop its gradient silently (combine Tensors with "
+                    "stack(...) or concat(...), which keep it)"
+                )
+
+
 def _as_float_array(data: Any, what: str) -> np.ndarray:
     """data as a float ndarray: ints become float64, floats keep their precision."""
     if isinstance(data, Node):
@@ -193,6 +211,7 @@ def _as_float_array(data: Any, what: str) -> np.ndarray:
             f"{what}: got a {type(data).__name__}; Scalars and Tensors cannot be mixed "
             "(use Tensor(s.data) to make a Tensor of a Scalar's value)"
         )
+    _no_recorded_in_list(data, what)
     try:
         arr = np.asarray(data)
     except ValueError:  # numpy: "inhomogeneous shape"
@@ -247,9 +266,10 @@ def _operand(x: Any, like: Tensor) -> Tensor:
             f"cannot combine a Tensor and a {type(x).__name__} in one operation; Scalars and "
             "Tensors are separate engines (use Tensor(s.data) for a Scalar's value)"
         )
-    if isinstance(x, (Integral, np.integer, np.floating)) and not isinstance(x, np.bool_):
+    if isinstance(x, (Integral, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)):
         # numpy scalars count as numbers too: np.sqrt(2) * x keeps a float32 x in float32
         return _const(np.asarray(x, dtype=like._data.dtype))
+    _no_recorded_in_list(x, "Tensor operand")
     try:
         arr = np.asarray(x)
     except ValueError:  # numpy: "inhomogeneous shape"
@@ -335,6 +355,72 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+# --- argument checks for the functions that take flags and numeric parameters --------------
+# (cheap type tests in argument handling; never on the per-op hot path)
+
+
+def _flag(value: Any, name: str, op: str) -> bool:
+    """A bool flag (``keepdims``, ``largest``, ...) as a bool; anything else is a TypeError
+    naming the op and the flag, since a string such as "no" would silently count as True."""
+    if value is True or value is False or type(value) is np.bool_:
+        return bool(value)
+    raise TypeError(
+        f"{op}: {name} must be True or False, got {value!r} ({type(value).__name__})"
+    )
+
+
+def _integer(value: Any, name: str, op: str, minimum: int | None = None) -> int:
+    """An int parameter (numpy integers too, never a bool or a float) as an int, at least
+    ``minimum`` if given: a TypeError or ValueError naming the op, the parameter and value."""
+    try:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{op}: {name} must be an int, got {value!r} ({type(value).__name__})"
+        ) from None
+    if minimum is not None and n < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {n}")
+    return n
+
+
+def _real(value: Any, name: str, op: str) -> float:
+    """A real-number parameter (int, float, numpy number; not a bool) as a float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
+        raise TypeError(
+            f"{op}: {name} must be a real number, got {value!r} ({type(value).__name__})"
+        )
+    if isinstance(value, np.complexfloating):
+        raise TypeError(f"{op}: {name} must be a real number, got the complex {value!r}")
+    return float(value)
+
+
+def _is_sequence(x: Any) -> TypeGuard[Sequence[Any]]:
+    """Whether an argument is several values (a list, tuple, range or 1-D+ array) rather
+    than one (a number, or anything else, which the caller then checks as one value)."""
+    return isinstance(x, (list, tuple, range)) or (isinstance(x, np.ndarray) and x.ndim > 0)
+
+
+def _describe(x: Any) -> str:
+    """x in an error message: a Tensor's or array's shape, a short repr otherwise."""
+    if isinstance(x, (Tensor, np.ndarray)):
+        return f"a {type(x).__name__} of shape {x.shape}"
+    return f"{type(x).__name__} {x!r:.40}"
+
+
+def _comparison_error(op: str, x: Tensor, other: Any, e: Exception) -> Exception:
+    """The error of ``x op other`` (a comparison) in the library's words: both operands."""
+    if isinstance(e, ValueError):
+        return ValueError(
+            f"'{op}': {_describe(x)} and {_describe(other)} cannot be broadcast together"
+        )
+    return TypeError(
+        f"'{op}' between {_describe(x)} and {_describe(other)}: the other side must be "
+        "a number, an array or a Tensor"
+    )
+
+
 # selu's constants (Klambauer et al. 2017), as PyTorch
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -347,7 +433,12 @@ def _value(x: Any) -> Any:
 def _index_array(it: Any) -> np.ndarray:
     """An index given as a list, tuple, array or Tensor as an integer or boolean array. A
     Tensor index (always float) must hold whole numbers; an empty float array is no index."""
-    arr = np.asarray(it._data if isinstance(it, Tensor) else it)
+    try:
+        arr = np.asarray(it._data if isinstance(it, Tensor) else it)
+    except ValueError:
+        raise IndexError(
+            f"a ragged nested list is not an index (rows of different lengths): {it!r:.60}"
+        ) from None
     if arr.dtype.kind in "iub":
         return arr
     if arr.dtype.kind == "f" and (isinstance(it, Tensor) or arr.size == 0):
@@ -436,6 +527,8 @@ class Tensor(Node):
             and type(requires_grad) is not np.bool_
         ):
             raise TypeError(f"Tensor(): requires_grad must be a bool, got {requires_grad!r}")
+        if name is not None and type(name) is not str:
+            raise TypeError(f"Tensor(): name must be a str or None, got {name!r}")
         if dtype is not None:
             try:
                 dt = np.dtype(dtype)
@@ -513,16 +606,28 @@ class Tensor(Node):
 
     # Comparisons give constant boolean arrays (masks), never graph nodes.
     def __lt__(self, other: Any) -> np.ndarray:
-        return self._data < _value(other)
+        try:
+            return self._data < _value(other)
+        except (TypeError, ValueError) as e:
+            raise _comparison_error("<", self, other, e) from None
 
     def __le__(self, other: Any) -> np.ndarray:
-        return self._data <= _value(other)
+        try:
+            return self._data <= _value(other)
+        except (TypeError, ValueError) as e:
+            raise _comparison_error("<=", self, other, e) from None
 
     def __gt__(self, other: Any) -> np.ndarray:
-        return self._data > _value(other)
+        try:
+            return self._data > _value(other)
+        except (TypeError, ValueError) as e:
+            raise _comparison_error(">", self, other, e) from None
 
     def __ge__(self, other: Any) -> np.ndarray:
-        return self._data >= _value(other)
+        try:
+            return self._data >= _value(other)
+        except (TypeError, ValueError) as e:
+            raise _comparison_error(">=", self, other, e) from None
 
     # --- np.* on Tensors (autograd_core/numpy_api.py) ---
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -543,7 +648,15 @@ class Tensor(Node):
             from .numpy_api import array_function
 
             return array_function(func, types, args, kwargs)
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except TypeError:  # np.sum(t, out=...): name numpy's function and the keyword
+            from .numpy_api import unsupported_keywords
+
+            error = unsupported_keywords(func, fn, kwargs)
+            if error is None:
+                raise
+            raise error from None
 
     # --- comparisons, conversions, iteration ---
     def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
@@ -574,7 +687,7 @@ class Tensor(Node):
         self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
     ) -> np.ndarray:
         """Where |x - other| <= atol + rtol |other| (``np.isclose``): a constant bool array."""
-        return np.isclose(self._data, _value(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+        return isclose(self, other, rtol, atol, equal_nan)
 
     def _one_element(self, what: str) -> np.ndarray:
         if self._data.size != 1:
@@ -600,7 +713,10 @@ class Tensor(Node):
 
     def astype(self, dtype: Any) -> Tensor:
         """The values in another float dtype; the gradient is cast back (dx = g.astype)."""
-        dt = np.dtype(dtype)
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"astype: unknown dtype {dtype!r}; use float32 or float64") from None
         if dt.kind != "f":
             raise TypeError(f"astype: dtype {dt} is not supported; use a float dtype")
         if dt == self._data.dtype:
@@ -779,7 +895,10 @@ class Tensor(Node):
             replaced = fn(g)
             if replaced is None:
                 continue
-            shape = np.shape(_value(replaced))
+            try:
+                shape = np.shape(_value(replaced))
+            except ValueError:  # numpy: "inhomogeneous shape"
+                shape = "(ragged: rows of different lengths)"
             if shape != self.shape:
                 raise ValueError(
                     f"gradient hook {getattr(fn, '__name__', fn)!r} returned shape {shape}, "
@@ -834,8 +953,8 @@ class Tensor(Node):
         key, repeats = _index_key(index)
         try:
             value = self._data[key]
-        except IndexError as e:
-            raise IndexError(f"index {index!r} for a Tensor of shape {self.shape}: {e}") from None
+        except (IndexError, TypeError) as e:  # TypeError: a slice of floats or strings
+            raise type(e)(f"index {index!r} for a Tensor of shape {self.shape}: {e}") from None
         return _result(value, "getitem", (self,), (key, repeats))
 
     # --- elementwise functions -----------------------------------------------------------
@@ -874,11 +993,33 @@ class Tensor(Node):
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """min(max(x, lo), hi); the gradient is 1 where lo <= x <= hi, else 0."""
         x = self._data
+        bounds = []
         for name, bound in (("lo", lo), ("hi", hi)):
-            if bound is not None and np.asarray(_value(bound)).dtype.kind not in "iuf":
-                raise TypeError(
-                    f"clip: {name} must be a number, an array of numbers or None, got {bound!r}"
-                )
+            if bound is not None:
+                if isinstance(bound, Tensor) and bound.requires_grad:
+                    raise TypeError(
+                        f"clip: {name} is a Tensor that requires grad; the bounds are constants "
+                        "(use maximum/minimum for a bound that gets a gradient)"
+                    )
+                bound = _value(bound)  # numbers stay numbers: float32 stays float32
+                arr = np.asarray(bound)
+                if arr.dtype.kind not in "iuf":
+                    raise TypeError(
+                        f"clip: {name} must be a number, an array of numbers or None, got "
+                        f"{bound!r:.60}"
+                    )
+            bounds.append(bound)
+        lo, hi = bounds
+        shapes = [np.shape(b) for b in bounds if b is not None and np.ndim(b)]
+        try:
+            fits = not shapes or np.broadcast_shapes(x.shape, *shapes) == x.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"clip: bounds of shape {' and '.join(map(str, shapes))} do not broadcast to "
+                f"the Tensor's shape {x.shape}"
+            )
         mask = np.ones(x.shape, dtype=bool)
         if lo is not None:
             mask &= x >= lo
@@ -976,6 +1117,7 @@ class Tensor(Node):
     def round(self, decimals: int = 0) -> Tensor:
         """x rounded to ``decimals`` decimals, halves to even (numpy's round); the gradient is
         0 everywhere."""
+        decimals = _integer(decimals, "decimals", "round")
         if decimals == 0:
             return _unary("round", self)
         return _result(np.round(self._data, decimals), "round", (self,), (decimals,))
@@ -1006,6 +1148,9 @@ class Tensor(Node):
     ) -> Tensor:
         """x with nan, +inf and -inf replaced (by 0 and the largest finite numbers unless
         given), as np.nan_to_num; dx = g where x is finite, 0 where an entry was replaced."""
+        nan = _real(nan, "nan", "nan_to_num")
+        posinf = None if posinf is None else _real(posinf, "posinf", "nan_to_num")
+        neginf = None if neginf is None else _real(neginf, "neginf", "nan_to_num")
         value = np.nan_to_num(self._data, nan=nan, posinf=posinf, neginf=neginf)
         return _result(value, "nan_to_num", (self,))
 
@@ -1017,12 +1162,12 @@ class Tensor(Node):
     # activations (PyTorch's names and parameters; PyTorch's gradients at the kinks)
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x for x > 0, negative_slope x otherwise; dx = g or g negative_slope (at 0)."""
-        slope = float(negative_slope)
+        slope = _real(negative_slope, "negative_slope", "leaky_relu")
         return _result(calculus.leaky_relu(self._data, slope), "leaky_relu", (self,), (slope,))
 
     def elu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, alpha (e^x - 1) otherwise; dx = g, or g alpha e^x for x <= 0."""
-        params = (float(alpha), 1.0)
+        params = (_real(alpha, "alpha", "elu"), 1.0)
         return _result(calculus.elu(self._data, *params), "elu", (self,), params)
 
     def selu(self) -> Tensor:
@@ -1047,9 +1192,10 @@ class Tensor(Node):
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         """log(1 + e^(beta x)) / beta, stable at any |x|, and x where beta x > threshold;
         dx = g sigmoid(beta x)."""
-        if beta <= 0:
+        beta = _real(beta, "beta", "softplus")
+        if not beta > 0:  # nan too
             raise ValueError(f"softplus: beta must be > 0, got {beta!r}")
-        params = (float(beta), float(threshold))
+        params = (beta, _real(threshold, "threshold", "softplus"))
         return _result(calculus.softplus(self._data, *params), "softplus", (self,), params)
 
     def softsign(self) -> Tensor:
@@ -1059,11 +1205,12 @@ class Tensor(Node):
     def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
         """x clipped to [min_val, max_val]; dx = g strictly inside, 0 outside and at the
         kinks (PyTorch's convention; ``clip`` passes g at the bounds)."""
-        if min_val > max_val:
+        params = (_real(min_val, "min_val", "hardtanh"), _real(max_val, "max_val", "hardtanh"))
+        if not params[0] <= params[1]:  # nan too
             raise ValueError(
-                f"hardtanh: min_val ({min_val!r}) must not be greater than max_val ({max_val!r})"
+                f"hardtanh: min_val ({min_val!r}) must not be greater than max_val ({max_val!r}), "
+                "and neither may be nan"
             )
-        params = (float(min_val), float(max_val))
         return _result(calculus.hardtanh(self._data, *params), "hardtanh", (self,), params)
 
     def relu6(self) -> Tensor:
@@ -1090,12 +1237,16 @@ class Tensor(Node):
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """sum of the entries over ``axis`` (all by default); dx = g broadcast back."""
         axes = _normalize_axes(axis, self._data.ndim, "sum")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "sum")
         value = self._data.sum(axis=axes, keepdims=keepdims)
         return _result(value, "sum", (self,), (kept_shape(self._data.shape, axes),))
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """mean over ``axis`` (all by default): sum / n; dx = g / n broadcast back."""
         axes = _normalize_axes(axis, self._data.ndim, "mean")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "mean")
         shape = self._data.shape
         n = int(np.prod([shape[a] for a in axes])) if axes else 1
         inv_n = 1.0 / n if n else np.nan  # the mean of nothing is nan, as numpy's
@@ -1109,6 +1260,8 @@ class Tensor(Node):
         each gets 1/k of it (the gradient is split evenly among ties, as in PyTorch's
         ``amax``), so the total is conserved."""
         axes = _normalize_axes(axis, self._data.ndim, "max")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "max")
         value = _nonempty_reduce(self._data.max, axes, keepdims, "max", self.shape)
         return _result(value, "max", (self,), (axes, kept_shape(self._data.shape, axes)))
 
@@ -1117,6 +1270,8 @@ class Tensor(Node):
         """min over ``axis`` (all by default); k entries tied for the min of a slice each get
         1/k of its gradient, as in ``max``. An empty slice is a ValueError, as numpy's."""
         axes = _normalize_axes(axis, self._data.ndim, "min")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "min")
         value = _nonempty_reduce(self._data.min, axes, keepdims, "min", self.shape)
         return _result(value, "min", (self,), (axes, kept_shape(self._data.shape, axes)))
 
@@ -1125,6 +1280,8 @@ class Tensor(Node):
         product of the other entries of the slice, computed without dividing by x, so it is
         exact when the slice holds zeros."""
         axes = _normalize_axes(axis, self._data.ndim, "prod")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "prod")
         value = self._data.prod(axis=axes, keepdims=keepdims)
         return _result(value, "prod", (self,), (axes, kept_shape(self._data.shape, axes)))
 
@@ -1135,11 +1292,15 @@ class Tensor(Node):
         (n - ddof). As numpy: nan for an empty slice, inf or nan when n - ddof <= 0."""
         x = self._data
         axes = _normalize_axes(axis, x.ndim, "var")
+        dd = ddof if type(ddof) is int else _real(ddof, "ddof", "var")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "var")
         n = int(np.prod([x.shape[a] for a in axes]))
         inv_n = 1.0 / n if n else np.nan
         dev = x - x.sum(axis=axes, keepdims=True) * inv_n
-        value = _quiet_divide((dev * dev).sum(axis=axes, keepdims=keepdims), n - ddof)
-        scale = _quiet_divide(2.0, n - ddof)
+        dof = max(n - dd, 0)  # as numpy: ddof >= n gives inf or nan, never a negative var
+        value = _quiet_divide((dev * dev).sum(axis=axes, keepdims=keepdims), dof)
+        scale = _quiet_divide(2.0, dof)
         return _result(value, "var", (self,), (axes, kept_shape(x.shape, axes), inv_n, scale))
 
     def std(
@@ -1179,6 +1340,7 @@ class Tensor(Node):
         """Weighted mean sum(w x) / sum(w) over ``axis``, as ``np.average`` (plain mean
         without weights). ``weights`` has x's shape, or is 1-D along a single ``axis``; it is
         differentiated too when it is a Tensor."""
+        keepdims = _flag(keepdims, "keepdims", "average")
         if weights is None:
             return self.mean(axis=axis, keepdims=keepdims)
         w = _operand(weights, self)
@@ -1197,11 +1359,15 @@ class Tensor(Node):
         """Whether every entry is non-zero over ``axis``: a bool ndarray (numpy bool for
         all axes), a constant."""
         axes = _normalize_axes(axis, self._data.ndim, "all")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "all")
         return self._data.all(axis=axes, keepdims=keepdims)
 
     def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
         """Whether some entry is non-zero over ``axis``: a bool ndarray, a constant."""
         axes = _normalize_axes(axis, self._data.ndim, "any")
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "any")
         return self._data.any(axis=axes, keepdims=keepdims)
 
     def logsumexp(
@@ -1211,7 +1377,12 @@ class Tensor(Node):
         overflows (logsumexp([1e4, 1e4]) = 1e4 + log 2). Gradient: softmax(x)."""
         x = self._data
         axes = _normalize_axes(axis, x.ndim, "logsumexp")
-        value = calculus.logsumexp(x, axes, keepdims)
+        if keepdims is not False and keepdims is not True:
+            keepdims = _flag(keepdims, "keepdims", "logsumexp")
+        if x.size:
+            value = calculus.logsumexp(x, axes, keepdims)
+        else:  # log of an empty sum: -inf, as log(sum(exp(x))) in numpy
+            value = np.full(np.sum(x, axis=axes, keepdims=keepdims).shape, -np.inf, x.dtype)
         return _result(value, "logsumexp", (self,), (kept_shape(x.shape, axes),))
 
     # --- sorting and selection -------------------------------------------------------------
@@ -1265,14 +1436,16 @@ class Tensor(Node):
         One fused rule, out (g - sum(g out)): as fast as it gets and no e^x is ever formed."""
         x = self._data
         ax = _one_axis(axis, x.ndim, "softmax")
-        return _result(calculus.softmax(x, ax), "softmax", (self,), (ax,))
+        value = calculus.softmax(x, ax) if x.size else x.copy()  # empty: nothing to normalise
+        return _result(value, "softmax", (self,), (ax,))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - logsumexp(x) along ``axis``, computed with the max shift: exact at |x| = 1e4
         (log_softmax([0, -1e4]) = [0, -1e4]). One fused rule, g - e^out sum(g)."""
         x = self._data
         ax = _one_axis(axis, x.ndim, "log_softmax")
-        return _result(calculus.log_softmax(x, ax), "log_softmax", (self,), (ax,))
+        value = calculus.log_softmax(x, ax) if x.size else x.copy()
+        return _result(value, "log_softmax", (self,), (ax,))
 
     def cross_entropy(self, target: Any, axis: int = -1) -> Tensor:
         """-sum(target * log_softmax(self, axis)): the cross-entropy of the target
@@ -1285,8 +1458,13 @@ class Tensor(Node):
         shift so it is exact at any |x|."""
         x = self._data
         ax = _one_axis(axis, x.ndim, "cross_entropy")
-        t = _value(target)
-        t = np.asarray(t, dtype=x.dtype)
+        if isinstance(target, Tensor) and target.requires_grad:
+            raise TypeError(
+                "cross_entropy: target is a Tensor that requires grad, but the target is a "
+                "constant here (no gradient reaches it); pass target.detach(), or compute "
+                "-(target * x.log_softmax(axis)).sum() to differentiate it"
+            )
+        t = _as_float_array(_value(target), "cross_entropy: target").astype(x.dtype, copy=False)
         if t.shape != x.shape:
             raise ValueError(
                 f"cross_entropy: target has shape {t.shape}, logits have shape {x.shape}; "
@@ -1308,6 +1486,11 @@ class Tensor(Node):
             if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
                 raise TypeError(
                     f"reshape: the new shape must be ints, got {shape!r} ({type(n).__name__} {n!r})"
+                )
+            if n < -1:
+                raise ValueError(
+                    f"reshape: the new shape {shape!r} has {n}; sizes are >= 0, or -1 for one "
+                    "size to be inferred"
                 )
         try:
             value = self._data.reshape(shape)
@@ -1370,7 +1553,7 @@ class Tensor(Node):
 
     def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
         """The tensor with new size-1 axes at the positions ``axis`` of the result."""
-        n = 1 if isinstance(axis, (int, np.integer)) else len(tuple(axis))
+        n = len(tuple(axis)) if _is_sequence(axis) else 1
         axes = _normalize_axes(axis, self._data.ndim + n, "expand_dims")
         rest = iter(self._data.shape)
         return self.reshape(tuple(1 if i in axes else next(rest) for i in range(self.ndim + n)))
@@ -1424,8 +1607,8 @@ class Tensor(Node):
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """The tensor with two axes exchanged (a transpose)."""
-        (a,) = _normalize_axes(axis1, self._data.ndim, "swapaxes")
-        (b,) = _normalize_axes(axis2, self._data.ndim, "swapaxes")
+        a = _one_axis(axis1, self._data.ndim, "swapaxes")
+        b = _one_axis(axis2, self._data.ndim, "swapaxes")
         perm = list(range(self._data.ndim))
         perm[a], perm[b] = b, a
         return self.transpose(perm)
@@ -1471,8 +1654,9 @@ class Tensor(Node):
     def tile(self, reps: int | Sequence[int]) -> Tensor:
         """The tensor repeated ``reps`` times along each axis, as ``np.tile``: a broadcast of
         the tensor with a size-1 axis before each of its axes, so dx = g summed over copies."""
-        reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
-        if any(int(r) < 0 for r in reps):
+        seq = tuple(reps) if _is_sequence(reps) else (reps,)
+        reps = tuple(_integer(r, "reps", "tile") for r in seq)
+        if any(r < 0 for r in reps):
             raise ValueError(f"tile: reps must be non-negative, got {reps}")
         nd = max(len(reps), self.ndim)
         reps = (1,) * (nd - len(reps)) + tuple(int(r) for r in reps)
@@ -1494,12 +1678,14 @@ class Tensor(Node):
         """The entries shifted cyclically by ``shift`` along ``axis`` (of the flattened tensor
         by default), as ``np.roll``; dx = g rolled back by -shift."""
         if axis is None:
+            if _is_sequence(shift):
+                _integer(shift, "shift", "roll")  # several shifts need as many axes
             return self.ravel().roll(shift, 0).reshape(self.shape)
         axes = _normalize_axes(axis, self._data.ndim, "roll")
-        shifts = (shift,) * len(axes) if isinstance(shift, (int, np.integer)) else tuple(shift)
-        if len(shifts) != len(axes):
-            raise ValueError(f"roll: {len(shifts)} shifts for {len(axes)} axes")
-        shifts = tuple(int(s) for s in shifts)
+        given = tuple(shift) if _is_sequence(shift) else (shift,) * len(axes)
+        if len(given) != len(axes):
+            raise ValueError(f"roll: {len(given)} shifts for {len(axes)} axes")
+        shifts = tuple(_integer(s, "shift", "roll") for s in given)
         return _result(np.roll(self._data, shifts, axes), "roll", (self,), (shifts, axes))
 
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
@@ -1512,9 +1698,9 @@ class Tensor(Node):
         (b,) = _normalize_axes(axis2, nd, "diagonal")
         if a == b:
             raise ValueError(f"diagonal: axis1 and axis2 are the same axis ({axis1}, {axis2})")
+        offset = _integer(offset, "offset", "diagonal")
         x = self.transpose([i for i in range(nd) if i not in (a, b)] + [a, b])
         rows, cols = x.shape[-2], x.shape[-1]
-        offset = int(offset)
         k = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
         i = np.arange(k) - min(offset, 0)
         return _gather(x, (Ellipsis, i, i + offset), False)
@@ -1577,6 +1763,7 @@ _quiet_divide = calculus.quiet(np.divide)
 
 def _arg_reduce(x: Tensor, op: str, axis: int | None, keepdims: bool) -> np.ndarray:
     """argmax/argmin of x's data, with errors that name the op."""
+    keepdims = _flag(keepdims, "keepdims", op)
     if axis is not None:
         if not isinstance(axis, (int, np.integer)):
             raise TypeError(f"{op}: axis must be an int or None, got {axis!r}")
@@ -1679,6 +1866,11 @@ def where(cond: Any, a: Any = None, b: Any = None) -> Any:
     x's gradient like ``x[cond]``, to the selected entries."""
     c = np.asarray(cond._data if isinstance(cond, Tensor) else cond)
     if c.dtype != bool:
+        if c.dtype.kind not in "iuf":  # a str or None would silently count as True
+            raise TypeError(
+                f"where: cond must be a boolean mask (or numbers, non-zero meaning True), got "
+                f"{cond!r:.60} (dtype {c.dtype})"
+            )
         c = c != 0
     if a is None and b is None:
         return np.nonzero(c)
@@ -1725,4 +1917,12 @@ def isclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> np.ndarray:
     """Where |a - b| <= atol + rtol |b| (``np.isclose``): a constant bool array."""
-    return np.isclose(_value(a), _value(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    rtol, atol = _real(rtol, "rtol", "isclose"), _real(atol, "atol", "isclose")
+    equal_nan = _flag(equal_nan, "equal_nan", "isclose")
+    try:
+        return np.isclose(_value(a), _value(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"isclose: cannot compare {_describe(a)} and {_describe(b)} (both must be "
+            "numbers or arrays of numbers of broadcastable shapes)"
+        ) from None

@@ -52,6 +52,26 @@ def _as_float(value: Any) -> float:
     return float(arr.reshape(()))
 
 
+def _check_call(op: str, f: Any, inputs: Any, eps: Any, **tolerances: Any) -> list[Node]:
+    """The arguments common to check_grad and numerical_grad, checked: a clear TypeError or
+    ValueError naming the argument instead of a failure deep inside the perturbation loop
+    (or a check that silently checks nothing)."""
+    if not callable(f):
+        raise TypeError(f"{op}: f must be a function (a callable), got {type(f).__name__}")
+    if isinstance(inputs, Node) or not isinstance(inputs, (list, tuple)):
+        raise TypeError(
+            f"{op}: inputs must be a list of Scalars/Tensors (f's arguments), got "
+            f"{type(inputs).__name__}; for one input write [x]"
+        )
+    for name, value in (("eps", eps), *tolerances.items()):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"{op}: {name} must be a number, got {value!r}")
+        if not (value > 0 if name == "eps" else value >= 0) or not np.isfinite(value):
+            least = "> 0" if name == "eps" else ">= 0"
+            raise ValueError(f"{op}: {name} must be finite and {least}, got {value!r}")
+    return list(inputs)
+
+
 def _perturbable(x: Node, i: int) -> None:
     if not isinstance(x, Node):
         raise TypeError(f"inputs[{i}] is {type(x).__name__}, not a Scalar or Tensor")
@@ -70,6 +90,7 @@ def numerical_grad(f: Callable[..., Any], inputs: Sequence[Node], eps: float = 1
     Scalar input and an ndarray (shape of the input) per Tensor input. Costs two forward
     passes per entry: O(n) passes for n parameters, against one backward pass.
     """
+    inputs = _check_call("numerical_grad", f, inputs, eps)
     results: list[Any] = []
     with no_grad():
         for i, x in enumerate(inputs):
@@ -134,7 +155,12 @@ def check_grad(
         raise ValueError(f"check_grad: order must be 1 or 2, got {order!r}")
     if mode not in ("full", "directional"):
         raise ValueError(f"check_grad: mode must be 'full' or 'directional', got {mode!r}")
-    inputs = list(inputs)
+    inputs = _check_call("check_grad", f, inputs, eps, rtol=rtol, atol=atol)
+    for arg, value, least in (("seed", seed, 0), ("directions", directions, 1)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"check_grad: {arg} must be an int, got {value!r}")
+        if value < least:
+            raise ValueError(f"check_grad: {arg} must be >= {least}, got {value!r}")
     for i, x in enumerate(inputs):
         _perturbable(x, i)
     rng = np.random.default_rng(seed)
@@ -182,6 +208,13 @@ def _projected(f: Callable[..., Any], inputs: list[Node], rng: np.random.Generat
     """f itself if it returns one number, else ``x -> sum(f(x) * v)`` for random weights v."""
     with no_grad():
         probe = f(*inputs)
+    if not isinstance(probe, (Node, int, float, np.number, np.ndarray)) or isinstance(
+        probe, (bool, np.bool_)
+    ):
+        raise TypeError(
+            f"check_grad: f returned {type(probe).__name__}; it must return a Scalar or a "
+            "Tensor (computed from the inputs)"
+        )
     probe_data = probe._data if isinstance(probe, Node) else probe
     if np.size(probe_data) == 1:
         return f

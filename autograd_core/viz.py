@@ -114,6 +114,18 @@ def _labels(nodes: list[Node]) -> dict[int, str]:
     return labels
 
 
+def _check_options(op: str, precision: Any, **flags: Any) -> None:
+    """``precision`` a non-negative int and each flag a bool, or a TypeError/ValueError
+    naming the option (numpy's formatter would fail deep inside, a str flag count as True)."""
+    if isinstance(precision, (bool, np.bool_)) or not isinstance(precision, (int, np.integer)):
+        raise TypeError(f"{op}: precision must be an int, got {precision!r}")
+    if precision < 0:
+        raise ValueError(f"{op}: precision must be >= 0, got {precision}")
+    for name, value in flags.items():
+        if value is not True and value is not False:
+            raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
+
+
 # --- formatting values ------------------------------------------------------------------
 def format_value(
     x: Any, precision: int = 4, max_values: int = MAX_VALUES, show_norm: bool = False
@@ -182,6 +194,7 @@ def to_dot(
         raise TypeError(f"to_dot() takes a Scalar or a Tensor, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
+    _check_options("to_dot", precision, show_grad=show_grad)
     nodes = toposort(root, include_constants=True)
     labels = _labels(nodes)
     ids = {id(n): f"v{i}" for i, n in enumerate(nodes)}
@@ -474,8 +487,11 @@ def trace(root: Node, seed: Any = None, precision: int = 6) -> Trace:
         raise TypeError(f"trace() takes a Scalar or a Tensor, got {type(root).__name__}")
     if not root.requires_grad:
         raise RuntimeError("trace(): the output does not require grad (no input reaches it)")
+    _check_options("trace", precision)
     if seed is None:
         seed = np.ones_like(root._data) if _is_tensor_like(root._data) else 1.0
+    else:  # checked as backward(grad) checks its gradient: numbers of the output's shape
+        seed = root._seed(seed, False)
     labels = _labels(toposort(root, include_constants=True))
     edges: dict[int, list[tuple[Node, Any, Any]]] = {}
 
