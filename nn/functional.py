@@ -15,6 +15,8 @@ import numpy as np
 
 from autograd_core import Tensor, stack, where
 
+from .module import _check_bool, _check_number, _tuple
+
 __all__ = [
     "relu",
     "sigmoid",
@@ -554,7 +556,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int, int]) -> Te
     """The mean over an (H / oh) x (W / ow) grid of blocks of x (N, C, H, W), giving
     (N, C, oh, ow); ``output_size=1`` is global average pooling. The input's height and
     width must be multiples of the output's (ValueError otherwise)."""
-    oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
+    oh, ow = _tuple(output_size, 2, "adaptive_avg_pool2d: output_size")
+    input = _input(input, "adaptive_avg_pool2d")
     if input.ndim != 4:
         raise ValueError(
             f"adaptive_avg_pool2d: input must be 4-D (N, C, H, W), got shape {input.shape}"
@@ -579,9 +582,8 @@ def dropout(
     """Inverted dropout: in training each entry is zeroed with probability p and the others
     scaled by 1 / (1 - p), so the expected value is unchanged and evaluation is the identity.
     The mask is drawn from ``generator`` (default: a fresh, unseeded generator)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1], got {p!r}")
-    if not training or p == 0.0:
+    _check_number(p, "p", "dropout", 0.0, 1.0)
+    if not _check_bool(training, "training", "dropout") or p == 0.0:
         return input
     rng = generator if generator is not None else np.random.default_rng()
     if p == 1.0:
@@ -680,7 +682,10 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer indices ``input`` (any
     shape): out[..., :] = weight[input[...], :]. Gradients of repeated indices add up; the
     row ``padding_idx`` gets no gradient (its value is returned as it is)."""
-    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    try:
+        idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    except ValueError:  # numpy: "inhomogeneous shape"
+        raise ValueError("embedding: indices are ragged (rows of different lengths)") from None
     n = weight.shape[0]
     if idx.dtype.kind not in "iu":
         raise ValueError(f"embedding: indices must be integers, got dtype {idx.dtype}")

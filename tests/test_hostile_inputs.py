@@ -950,3 +950,575 @@ def test_readme_reproducibility_claims_hold():
     np.testing.assert_array_equal(w1, w2)
     for u, v in zip(b1, b2, strict=True):
         np.testing.assert_array_equal(u, v)
+
+
+# --- nn layers: modules built or called wrongly -------------------------------------------
+X4 = np.ones((2, 3, 5, 5))  # (N, C, H, W)
+X3C = np.ones((2, 3, 5))  # (N, C, L)
+
+
+def linear_state(**entries):
+    return {"weight": np.ones((2, 2)), "bias": np.ones(2), **entries}
+
+
+LAYERS = {
+    "Conv2d kernel 0": (
+        lambda: nn.Conv2d(3, 4, 0),
+        ValueError,
+        "Conv2d: kernel_size must be >= 1, got 0",
+    ),
+    "Conv2d kernel -1": (
+        lambda: nn.Conv2d(3, 4, -1),
+        ValueError,
+        "kernel_size must be >= 1, got -1",
+    ),
+    "Conv2d kernel float": (
+        lambda: nn.Conv2d(3, 4, 2.5),
+        TypeError,
+        "Conv2d: kernel_size must be an int or 2 ints, got float 2.5",
+    ),
+    "Conv2d kernel None": (lambda: nn.Conv2d(3, 4, None), TypeError, "kernel_size must be an int"),
+    "Conv2d kernel triple": (
+        lambda: nn.Conv2d(3, 4, (3, 3, 3)),
+        TypeError,
+        r"2 ints, got tuple \(3, 3, 3\)",
+    ),
+    "Conv2d kernel larger than input": (
+        lambda: nn.Conv2d(3, 4, 7)(X4),
+        ValueError,
+        r"kernel \(7, 7\).*larger than the padded input \(5, 5\)",
+    ),
+    "Conv2d stride 0": (
+        lambda: nn.Conv2d(3, 4, 3, stride=0),
+        ValueError,
+        "Conv2d: stride must be >= 1, got 0",
+    ),
+    "Conv2d stride -1": (
+        lambda: nn.Conv2d(3, 4, 3, stride=(1, -1)),
+        ValueError,
+        "stride must be >= 1",
+    ),
+    "Conv2d padding -1": (
+        lambda: nn.Conv2d(3, 4, 3, padding=-1),
+        ValueError,
+        "padding must be >= 0, got -1",
+    ),
+    "Conv2d padding 'same'": (
+        lambda: nn.Conv2d(3, 4, 3, padding="same"),
+        TypeError,
+        "Conv2d: padding must be an int or 2 ints, got str 'same'",
+    ),
+    "Conv2d padding float": (
+        lambda: nn.Conv2d(3, 4, 3, padding=1.5),
+        TypeError,
+        "padding must be an int",
+    ),
+    "Conv2d dilation 0": (
+        lambda: nn.Conv2d(3, 4, 3, dilation=0),
+        ValueError,
+        "dilation must be >= 1",
+    ),
+    "Conv2d in_channels mismatch": (
+        lambda: nn.Conv2d(2, 4, 3)(X4),
+        ValueError,
+        r"Conv2d\(2, 4\): expected a 4-D input \(N, C, H, W\) with C = in_channels = 2, got shape "
+        r"\(2, 3, 5, 5\)",
+    ),
+    "Conv2d 3-D input": (
+        lambda: nn.Conv2d(3, 4, 3)(X3C),
+        ValueError,
+        r"4-D input.*got shape \(2, 3, 5\)",
+    ),
+    "Conv2d 5-D input": (
+        lambda: nn.Conv2d(3, 4, 3)(np.ones((1, 2, 3, 5, 5))),
+        ValueError,
+        "4-D input",
+    ),
+    "Conv2d float channels": (
+        lambda: nn.Conv2d(3.0, 4, 3),
+        TypeError,
+        "Conv2d: in_channels must be an int, got float",
+    ),
+    "Conv2d string channels": (
+        lambda: nn.Conv2d("3", 4, 3),
+        TypeError,
+        "in_channels must be an int, got str",
+    ),
+    "Conv2d bool channels": (
+        lambda: nn.Conv2d(True, 4, 3),
+        TypeError,
+        "in_channels must be an int, got bool",
+    ),
+    "Conv2d 0 in_channels": (
+        lambda: nn.Conv2d(0, 4, 3),
+        ValueError,
+        "in_channels must be >= 1, got 0",
+    ),
+    "Conv2d 0 out_channels": (
+        lambda: nn.Conv2d(3, 0, 3),
+        ValueError,
+        "out_channels must be >= 1, got 0",
+    ),
+    "Conv2d negative out_channels": (
+        lambda: nn.Conv2d(3, -4, 3),
+        ValueError,
+        "out_channels must be >= 1",
+    ),
+    "Conv2d groups 0": (
+        lambda: nn.Conv2d(3, 3, 3, groups=0),
+        ValueError,
+        "groups must be >= 1, got 0",
+    ),
+    "Conv2d groups float": (
+        lambda: nn.Conv2d(4, 4, 3, groups=2.0),
+        TypeError,
+        "groups must be an int",
+    ),
+    "Conv2d groups not dividing": (
+        lambda: nn.Conv2d(3, 4, 3, groups=2),
+        ValueError,
+        "divisible by groups 2",
+    ),
+    "Conv2d int dtype": (
+        lambda: nn.Conv2d(3, 4, 3, dtype="int32"),
+        TypeError,
+        "Conv2d: dtype must be a float",
+    ),
+    "Conv2d unknown dtype": (
+        lambda: nn.Conv2d(3, 4, 3, dtype="f32"),
+        TypeError,
+        "Conv2d: unknown dtype 'f32'",
+    ),
+    "Conv2d seed float": (lambda: nn.Conv2d(3, 4, 3, seed=1.5), TypeError, "Conv2d: seed must be"),
+    "Conv2d bias string": (
+        lambda: nn.Conv2d(3, 4, 3, bias="no"),
+        TypeError,
+        "bias must be True or False",
+    ),
+    "Conv1d kernel 0": (lambda: nn.Conv1d(3, 4, 0), ValueError, "Conv1d: kernel_size must be >= 1"),
+    "Conv1d kernel pair": (
+        lambda: nn.Conv1d(3, 4, (3, 3)),
+        TypeError,
+        "Conv1d: kernel_size must be an int",
+    ),
+    "Conv1d 4-D input": (
+        lambda: nn.Conv1d(3, 4, 3)(X4),
+        ValueError,
+        r"Conv1d\(3, 4\): expected a 3-D input \(N, C, L\)",
+    ),
+    "Conv1d in_channels mismatch": (
+        lambda: nn.Conv1d(2, 4, 3)(X3C),
+        ValueError,
+        "in_channels = 2, got shape",
+    ),
+    "Conv1d stride 0": (
+        lambda: nn.Conv1d(3, 4, 3, stride=0),
+        ValueError,
+        "Conv1d: stride must be >= 1",
+    ),
+    "Conv1d float channels": (
+        lambda: nn.Conv1d(3.5, 4, 3),
+        TypeError,
+        "Conv1d: in_channels must be an int",
+    ),
+    "MaxPool2d kernel 0": (
+        lambda: nn.MaxPool2d(0),
+        ValueError,
+        "MaxPool2d: kernel_size must be >= 1",
+    ),
+    "MaxPool2d kernel float": (
+        lambda: nn.MaxPool2d(2.0),
+        TypeError,
+        "MaxPool2d: kernel_size must be an int",
+    ),
+    "MaxPool2d stride 0": (
+        lambda: nn.MaxPool2d(2, stride=0),
+        ValueError,
+        "MaxPool2d: stride must be >= 1",
+    ),
+    "MaxPool2d padding -1": (
+        lambda: nn.MaxPool2d(2, padding=-1),
+        ValueError,
+        "padding must be >= 0",
+    ),
+    "MaxPool2d kernel larger": (
+        lambda: nn.MaxPool2d(7)(X4),
+        ValueError,
+        "larger than the padded input",
+    ),
+    "MaxPool2d 3-D input": (
+        lambda: nn.MaxPool2d(2)(X3C),
+        ValueError,
+        r"input must be 4-D.*\(2, 3, 5\)",
+    ),
+    "AvgPool2d kernel string": (
+        lambda: nn.AvgPool2d("2"),
+        TypeError,
+        "AvgPool2d: kernel_size must be an int",
+    ),
+    "AdaptiveAvgPool2d 0": (
+        lambda: nn.AdaptiveAvgPool2d(0),
+        ValueError,
+        "output_size must be >= 1, got 0",
+    ),
+    "AdaptiveAvgPool2d float": (
+        lambda: nn.AdaptiveAvgPool2d(1.0),
+        TypeError,
+        "output_size must be an int",
+    ),
+    "adaptive_avg_pool2d string size": (
+        lambda: nn.functional.adaptive_avg_pool2d(Tensor(X4), "1"),
+        TypeError,
+        "adaptive_avg_pool2d: output_size must be an int or 2 ints",
+    ),
+    "adaptive_avg_pool2d uneven": (
+        lambda: nn.functional.adaptive_avg_pool2d(Tensor(X4), 2),
+        ValueError,
+        r"output size \(2, 2\) must divide the input's \(5, 5\)",
+    ),
+    "AdaptiveAvgPool2d 3-D input": (
+        lambda: nn.AdaptiveAvgPool2d(1)(X3C),
+        ValueError,
+        "must be 4-D",
+    ),
+    "Flatten float dim": (
+        lambda: nn.Flatten(1.0),
+        TypeError,
+        "Flatten: start_dim must be an int, got float",
+    ),
+    "Flatten string dim": (
+        lambda: nn.Flatten(end_dim="-1"),
+        TypeError,
+        "Flatten: end_dim must be an int",
+    ),
+    "Flatten 0-d input": (
+        lambda: nn.Flatten()(Tensor(1.0)),
+        ValueError,
+        r"do not fit an input of shape \(\)",
+    ),
+    "Dropout p -0.1": (
+        lambda: nn.Dropout(-0.1),
+        ValueError,
+        r"Dropout: p must be in \[0, 1\], got -0.1",
+    ),
+    "Dropout p 1.5": (lambda: nn.Dropout(1.5), ValueError, r"p must be in \[0, 1\], got 1.5"),
+    "Dropout p nan": (lambda: nn.Dropout(float("nan")), ValueError, "got nan"),
+    "Dropout p string": (
+        lambda: nn.Dropout("0.5"),
+        TypeError,
+        "Dropout: p must be a number, got str",
+    ),
+    "Dropout p None": (
+        lambda: nn.Dropout(None),
+        TypeError,
+        "Dropout: p must be a number, got NoneType",
+    ),
+    "Dropout seed float": (lambda: nn.Dropout(0.5, seed=1.5), TypeError, "Dropout: seed must be"),
+    "dropout p string": (
+        lambda: nn.functional.dropout(Tensor([1.0]), "0.5"),
+        TypeError,
+        "dropout: p must be a number",
+    ),
+    "dropout training string": (
+        lambda: nn.functional.dropout(Tensor([1.0]), 0.5, training="no"),
+        TypeError,
+        "dropout: training must be True or False, got str 'no'",
+    ),
+    "BatchNorm1d wrong feature count": (
+        lambda: nn.BatchNorm1d(4)(np.ones((5, 3))),
+        ValueError,
+        r"expected input of shape \(N, 4, ...\), got \(5, 3\)",
+    ),
+    "BatchNorm2d wrong feature count": (
+        lambda: nn.BatchNorm2d(4)(X4),
+        ValueError,
+        r"\(N, 4, ...\), got \(2, 3, 5, 5\)",
+    ),
+    "BatchNorm2d 3-D input": (
+        lambda: nn.BatchNorm2d(3)(X3C),
+        ValueError,
+        "BatchNorm2d: expected a 4-D input",
+    ),
+    "BatchNorm1d 4-D input": (
+        lambda: nn.BatchNorm1d(3)(X4),
+        ValueError,
+        "BatchNorm1d: expected a 2 or 3-D input",
+    ),
+    "BatchNorm eps 0": (
+        lambda: nn.BatchNorm1d(3, eps=0),
+        ValueError,
+        "BatchNorm1d: eps must be > 0, got 0",
+    ),
+    "BatchNorm eps -1": (
+        lambda: nn.BatchNorm2d(3, eps=-1),
+        ValueError,
+        "BatchNorm2d: eps must be > 0",
+    ),
+    "BatchNorm eps nan": (
+        lambda: nn.BatchNorm1d(3, eps=float("nan")),
+        ValueError,
+        "eps must be a finite",
+    ),
+    "BatchNorm momentum 2": (
+        lambda: nn.BatchNorm1d(3, momentum=2),
+        ValueError,
+        r"momentum .* in \[0, 1\], got 2",
+    ),
+    "BatchNorm momentum -0.1": (lambda: nn.BatchNorm1d(3, momentum=-0.1), ValueError, "momentum"),
+    "BatchNorm momentum string": (lambda: nn.BatchNorm1d(3, momentum="0.1"), TypeError, "momentum"),
+    "BatchNorm 0 features": (
+        lambda: nn.BatchNorm1d(0),
+        ValueError,
+        "num_features must be >= 1, got 0",
+    ),
+    "BatchNorm float features": (
+        lambda: nn.BatchNorm1d(3.0),
+        TypeError,
+        "num_features must be an int",
+    ),
+    "BatchNorm int dtype": (
+        lambda: nn.BatchNorm1d(3, dtype="int64"),
+        TypeError,
+        "must be a float dtype",
+    ),
+    "BatchNorm affine string": (
+        lambda: nn.BatchNorm1d(3, affine="no"),
+        TypeError,
+        "affine must be True",
+    ),
+    "BatchNorm batch of one": (
+        lambda: nn.BatchNorm1d(3)(np.ones((1, 3))),
+        ValueError,
+        "more than 1 value",
+    ),
+    "LayerNorm shape mismatch": (
+        lambda: nn.LayerNorm(4)(np.ones((2, 3))),
+        ValueError,
+        r"input of shape \(2, 3\) does not end in normalized_shape \(4,\)",
+    ),
+    "LayerNorm shape 0": (
+        lambda: nn.LayerNorm(0),
+        ValueError,
+        "normalized_shape must be >= 1, got 0",
+    ),
+    "LayerNorm shape float": (
+        lambda: nn.LayerNorm(3.5),
+        TypeError,
+        "normalized_shape must be an int",
+    ),
+    "LayerNorm shape string": (
+        lambda: nn.LayerNorm("3"),
+        TypeError,
+        "normalized_shape must be an int",
+    ),
+    "LayerNorm shape empty": (lambda: nn.LayerNorm(()), ValueError, "at least one axis"),
+    "LayerNorm eps 0": (lambda: nn.LayerNorm(3, eps=0), ValueError, "LayerNorm: eps must be > 0"),
+    "LayerNorm int dtype": (
+        lambda: nn.LayerNorm(3, dtype=int),
+        TypeError,
+        "LayerNorm: dtype must be a float",
+    ),
+    "Embedding index out of range": (
+        lambda: nn.Embedding(5, 2)(np.array([5])),
+        ValueError,
+        r"embedding: index 5 is out of range for 5 embeddings \[0, 5\)",
+    ),
+    "Embedding negative index": (
+        lambda: nn.Embedding(5, 2)([-1]),
+        ValueError,
+        "index -1 is out of range",
+    ),
+    "Embedding float indices": (
+        lambda: nn.Embedding(5, 2)([1.0, 2.0]),
+        ValueError,
+        "must be integers, got dtype float64",
+    ),
+    "Embedding bool indices": (
+        lambda: nn.Embedding(5, 2)(np.array([True])),
+        ValueError,
+        "dtype bool",
+    ),
+    "Embedding ragged indices": (
+        lambda: nn.Embedding(5, 2)([[1, 2], [3]]),
+        ValueError,
+        "embedding: indices are ragged",
+    ),
+    "Embedding 0 rows": (
+        lambda: nn.Embedding(0, 2),
+        ValueError,
+        "num_embeddings must be >= 1, got 0",
+    ),
+    "Embedding 0 dim": (
+        lambda: nn.Embedding(5, 0),
+        ValueError,
+        "embedding_dim must be >= 1, got 0",
+    ),
+    "Embedding float rows": (
+        lambda: nn.Embedding(5.0, 2),
+        TypeError,
+        "num_embeddings must be an int",
+    ),
+    "Embedding padding_idx float": (
+        lambda: nn.Embedding(5, 2, padding_idx=1.5),
+        TypeError,
+        "padding_idx must be an int",
+    ),
+    "Embedding padding_idx 5": (
+        lambda: nn.Embedding(5, 2, padding_idx=5),
+        ValueError,
+        "padding_idx 5 is out of range",
+    ),
+    "Sequential of a string": (
+        lambda: nn.Sequential(nn.Linear(2, 2), "relu"),
+        TypeError,
+        "argument 1 is str, not a Module",
+    ),
+    "Sequential of a class": (
+        lambda: nn.Sequential(nn.ReLU),
+        TypeError,
+        "argument 0 is type, not a Module",
+    ),
+    "Sequential of a list": (lambda: nn.Sequential([nn.ReLU()]), TypeError, "argument 0 is list"),
+    "Sequential index out of range": (
+        lambda: nn.Sequential(nn.ReLU())[5],
+        IndexError,
+        "Sequential: index 5 is out of range for 1 modules",
+    ),
+    "Sequential string index": (
+        lambda: nn.Sequential(nn.ReLU())["0"],
+        TypeError,
+        "index must be an int",
+    ),
+    "ModuleList of an int": (
+        lambda: nn.ModuleList([nn.ReLU(), 3]),
+        TypeError,
+        "ModuleList: got int",
+    ),
+    "state_dict missing key": (
+        lambda: nn.Linear(2, 2).load_state_dict({"weight": np.ones((2, 2))}),
+        KeyError,
+        r"missing keys \['bias'\], unexpected keys \[\]",
+    ),
+    "state_dict extra key": (
+        lambda: nn.Linear(2, 2).load_state_dict(linear_state(zzz=np.ones(1))),
+        KeyError,
+        r"unexpected keys \['zzz'\]",
+    ),
+    "state_dict mis-shaped": (
+        lambda: nn.Linear(2, 2).load_state_dict(linear_state(weight=np.ones((3, 2)))),
+        ValueError,
+        r"weight has shape \(2, 2\) in the model but \(3, 2\) in the state dict",
+    ),
+    "state_dict strings": (
+        lambda: nn.Linear(2, 2).load_state_dict(linear_state(bias=np.array(["a", "b"]))),
+        ValueError,
+        "bias holds non-numeric",
+    ),
+    "state_dict ragged": (
+        lambda: nn.Linear(2, 2).load_state_dict(linear_state(weight=[[1, 2], [3]])),
+        ValueError,
+        "weight is ragged",
+    ),
+    "state_dict complex": (
+        lambda: nn.Linear(2, 2).load_state_dict(linear_state(bias=np.ones(2) * 1j)),
+        ValueError,
+        r"bias holds complex numbers \(complex128\)",
+    ),
+    "state_dict a list": (
+        lambda: nn.Linear(2, 2).load_state_dict([np.ones((2, 2)), np.ones(2)]),
+        TypeError,
+        "state must be a dict of name -> array, got list",
+    ),
+    "state_dict None": (lambda: nn.Linear(2, 2).load_state_dict(None), TypeError, "got NoneType"),
+    "state_dict a model": (
+        lambda: nn.Linear(2, 2).load_state_dict(nn.Linear(2, 2)),
+        TypeError,
+        r"pass model.state_dict\(\), not the model",
+    ),
+    "state_dict strict string": (
+        lambda: nn.Linear(2, 2).load_state_dict(linear_state(), strict="no"),
+        TypeError,
+        "strict must be True or False",
+    ),
+    "train('False')": (
+        lambda: nn.Linear(2, 2).train("False"),
+        TypeError,
+        "Linear.train: mode must be True or False",
+    ),
+    "train(None)": (lambda: nn.MLP(2, [2], 2).train(None), TypeError, "MLP.train: mode must be"),
+    "Linear bias string": (
+        lambda: nn.Linear(3, 2, bias="no"),
+        TypeError,
+        "Linear: bias must be True or False",
+    ),
+    "LeakyReLU slope string": (
+        lambda: nn.LeakyReLU("0.1"),
+        TypeError,
+        "LeakyReLU: negative_slope must be a number",
+    ),
+    "LeakyReLU slope nan": (
+        lambda: nn.LeakyReLU(float("nan")),
+        ValueError,
+        "negative_slope must be a finite",
+    ),
+    "ELU alpha string": (lambda: nn.ELU("a"), TypeError, "ELU: alpha must be a number, got str"),
+    "Softplus threshold None": (
+        lambda: nn.Softplus(threshold=None),
+        TypeError,
+        "threshold must be a number",
+    ),
+    "Hardtanh bound string": (
+        lambda: nn.Hardtanh("-1", 1),
+        TypeError,
+        "Hardtanh: min_val must be a number",
+    ),
+    "Softmax dim float": (lambda: nn.Softmax(1.0), TypeError, "Softmax: dim must be an int"),
+    "LogSoftmax dim string": (
+        lambda: nn.LogSoftmax("1"),
+        TypeError,
+        "LogSoftmax: dim must be an int",
+    ),
+    "CNN image_size float": (
+        lambda: nn.CNN(image_size=28.0),
+        TypeError,
+        "CNN: image_size must be an int",
+    ),
+    "CNN in_channels 0": (
+        lambda: nn.CNN(in_channels=0),
+        ValueError,
+        "Conv2d: in_channels must be >= 1",
+    ),
+    "CNN wrong image size": (
+        lambda: nn.CNN(seed=0)(np.ones((2, 1, 20, 20))),
+        ValueError,
+        r"CNN: built for 28x28 images .* got input of shape \(2, 1, 20, 20\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, message", LAYERS.values(), ids=LAYERS.keys())
+def test_nn_layers(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [nn.ReLU(), nn.Sigmoid(), nn.Tanh(), nn.LeakyReLU(), nn.GELU(), nn.Softmax(), nn.Flatten(0)],
+    ids=lambda m: type(m).__name__,
+)
+def test_nn_layers_without_parameters_take_arrays(layer):
+    """Layers without parameters called on an ndarray or a list give a Tensor (they raised
+    AttributeError: 'numpy.ndarray' object has no attribute 'relu')."""
+    out = layer(np.array([[-1.0, 0.5]]))
+    assert isinstance(out, Tensor)
+    np.testing.assert_allclose(out.data, layer(Tensor([[-1.0, 0.5]])).data)
+
+
+def test_nn_layers_pooling_and_dropout_take_arrays():
+    assert isinstance(nn.AdaptiveAvgPool2d(1)(X4), Tensor)  # was a bare ndarray
+    assert isinstance(nn.functional.adaptive_avg_pool2d(X4, 1), Tensor)
+    assert nn.MaxPool2d(2)(X4).shape == (2, 3, 2, 2)
+    assert isinstance(nn.Dropout(0.5, seed=0)(np.ones(3)), Tensor)
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert seq[-1] is seq[2] and seq[0:2] == [seq[0], seq[1]]
