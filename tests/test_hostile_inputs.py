@@ -1522,3 +1522,356 @@ def test_nn_layers_pooling_and_dropout_take_arrays():
     assert isinstance(nn.Dropout(0.5, seed=0)(np.ones(3)), Tensor)
     seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     assert seq[-1] is seq[2] and seq[0:2] == [seq[0], seq[1]]
+
+
+# --- nn losses: predictions and targets that do not fit -----------------------------------
+Fn = nn.functional
+
+
+def logits(n=4, k=3):
+    return Tensor(np.zeros((n, k)), requires_grad=True)
+
+
+def probs(*values):
+    return Tensor(np.array(values, dtype=float))
+
+
+LOSSES = {
+    "cross_entropy one-hot int targets": (
+        lambda: Fn.cross_entropy(logits(), np.eye(3, dtype=int)[[0, 1, 2, 0]]),
+        ValueError,
+        r"labels of shape \(4, 3\) .* look like one-hot rows; pass class indices "
+        r"\(labels.argmax\(axis=1\)\)",
+    ),
+    "cross_entropy float class indices": (
+        lambda: Fn.cross_entropy(logits(), np.array([0.0, 1, 2, 0])),
+        ValueError,
+        "cross_entropy: labels must be integer class indices, got dtype float64",
+    ),
+    "cross_entropy bool labels": (
+        lambda: Fn.cross_entropy(logits(), np.array([True, False, True, False])),
+        ValueError,
+        "integer class indices, got dtype bool",
+    ),
+    "cross_entropy string labels": (
+        lambda: Fn.cross_entropy(logits(), ["a", "b", "c", "d"]),
+        ValueError,
+        "integer class indices",
+    ),
+    "cross_entropy None labels": (
+        lambda: Fn.cross_entropy(logits(), None),
+        TypeError,
+        "cross_entropy: labels is None",
+    ),
+    "cross_entropy ragged labels": (
+        lambda: Fn.cross_entropy(logits(), [[0], [1, 2], [0], [1]]),
+        ValueError,
+        "cross_entropy: labels are ragged",
+    ),
+    "cross_entropy too few labels": (
+        lambda: Fn.cross_entropy(logits(), np.array([0, 1])),
+        ValueError,
+        r"logits have shape \(4, 3\), so labels must have shape \(4,\); got \(2,\)",
+    ),
+    "cross_entropy labels (n, 1)": (
+        lambda: Fn.cross_entropy(logits(), np.zeros((4, 1), int)),
+        ValueError,
+        r"labels must have shape \(4,\); got \(4, 1\)",
+    ),
+    "cross_entropy class index = k": (
+        lambda: Fn.cross_entropy(logits(), np.array([0, 1, 3, 0])),
+        ValueError,
+        r"cross_entropy: label 3 is out of range for 3 classes \[0, 3\)",
+    ),
+    "cross_entropy class index -1": (
+        lambda: Fn.cross_entropy(logits(), np.array([0, -1, 1, 0])),
+        ValueError,
+        "cross_entropy: label -1 is out of range",
+    ),
+    "cross_entropy huge class index": (
+        lambda: Fn.cross_entropy(logits(), np.array([0, 10**6, 1, 0])),
+        ValueError,
+        "label 1000000 is out of range",
+    ),
+    "cross_entropy 1-D logits": (
+        lambda: Fn.cross_entropy(Tensor(np.zeros(3)), np.array([0])),
+        ValueError,
+        r"logits must be \(n, classes\), got shape \(3,\)",
+    ),
+    "cross_entropy 3-D logits": (
+        lambda: Fn.cross_entropy(Tensor(np.zeros((2, 3, 4))), np.array([0, 1])),
+        ValueError,
+        r"got shape \(2, 3, 4\)",
+    ),
+    "cross_entropy arguments swapped": (
+        lambda: Fn.cross_entropy(np.zeros(4, int), logits()),
+        ValueError,
+        r"logits must be \(n, classes\)",
+    ),
+    "cross_entropy probabilities of the wrong width": (
+        lambda: Fn.cross_entropy(logits(), np.ones((4, 2)) / 2),
+        ValueError,
+        r"labels must have shape \(4,\); got \(4, 2\)",
+    ),
+    "cross_entropy negative probabilities": (
+        lambda: Fn.cross_entropy(logits(), -np.ones((4, 3))),
+        ValueError,
+        "cross_entropy: target probabilities must be >= 0, got -1.0",
+    ),
+    "cross_entropy nan probabilities": (
+        lambda: Fn.cross_entropy(logits(), np.full((4, 3), np.nan)),
+        ValueError,
+        "probabilities must be >= 0, got nan",
+    ),
+    "cross_entropy reduction 'avg'": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), reduction="avg"),
+        ValueError,
+        r"cross_entropy: reduction must be one of \('mean', 'sum', 'none'\), got 'avg'",
+    ),
+    "cross_entropy reduction None": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), reduction=None),
+        ValueError,
+        "reduction must be one of .* got None",
+    ),
+    "cross_entropy reduction batchmean": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), reduction="batchmean"),
+        ValueError,
+        "got 'batchmean'",
+    ),
+    "cross_entropy weight of the wrong length": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), weight=np.ones(2)),
+        ValueError,
+        r"weight must be 3 finite numbers \(one per class\), got shape \(2,\)",
+    ),
+    "cross_entropy weight string": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), weight="abc"),
+        ValueError,
+        "weight must be 3 finite numbers",
+    ),
+    "cross_entropy weight nan": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), weight=[1, np.nan, 1]),
+        ValueError,
+        "weight must be 3 finite numbers",
+    ),
+    "cross_entropy label_smoothing 2": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), label_smoothing=2),
+        ValueError,
+        r"label_smoothing must be in \[0, 1\], got 2",
+    ),
+    "cross_entropy label_smoothing string": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), label_smoothing="a"),
+        TypeError,
+        "cross_entropy: label_smoothing must be a number, got str",
+    ),
+    "cross_entropy ignore_index float": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), ignore_index=1.5),
+        TypeError,
+        "cross_entropy: ignore_index must be an int, got float 1.5",
+    ),
+    "cross_entropy ignore_index string": (
+        lambda: Fn.cross_entropy(logits(), np.zeros(4, int), ignore_index="a"),
+        TypeError,
+        "ignore_index must be an int",
+    ),
+    "cross_entropy logits strings": (
+        lambda: Fn.cross_entropy("abc", np.zeros(4, int)),
+        TypeError,
+        "cross_entropy: input must be a Tensor or an array of numbers",
+    ),
+    "nll_loss class index = k": (
+        lambda: Fn.nll_loss(logits(), np.array([0, 1, 3, 0])),
+        ValueError,
+        "nll_loss: label 3 is out of range for 3 classes",
+    ),
+    "nll_loss class index -2": (
+        lambda: Fn.nll_loss(logits(), np.array([0, -2, 1, 0])),
+        ValueError,
+        "nll_loss: label -2 is out of range",
+    ),
+    "nll_loss float labels": (
+        lambda: Fn.nll_loss(logits(), np.array([0.0, 1, 2, 0])),
+        ValueError,
+        "nll_loss: labels must be integer class indices",
+    ),
+    "nll_loss weight of the wrong length": (
+        lambda: Fn.nll_loss(logits(), np.zeros(4, int), weight=np.ones(4)),
+        ValueError,
+        r"nll_loss: weight must be 3 finite numbers .* got shape \(4,\)",
+    ),
+    "nll_loss reduction 'means'": (
+        lambda: Fn.nll_loss(logits(), np.zeros(4, int), reduction="means"),
+        ValueError,
+        "nll_loss: reduction must be one of",
+    ),
+    "nll_loss 1-D input": (
+        lambda: Fn.nll_loss(Tensor(np.zeros(3)), np.zeros(3, int)),
+        ValueError,
+        r"nll_loss: input must be \(n, classes\)",
+    ),
+    "mse_loss (n, 1) against (n,)": (
+        lambda: Fn.mse_loss(Tensor(np.zeros((4, 1))), np.zeros(4)),
+        ValueError,
+        r"mse_loss: input has shape \(4, 1\) but target has shape \(4,\)",
+    ),
+    "mse_loss reduction 'Mean'": (
+        lambda: Fn.mse_loss(Tensor(np.zeros(3)), np.zeros(3), reduction="Mean"),
+        ValueError,
+        "mse_loss: reduction must be one of .* got 'Mean'",
+    ),
+    "mse_loss string target": (
+        lambda: Fn.mse_loss(Tensor(np.zeros(3)), ["a", "b", "c"]),
+        TypeError,
+        "mse_loss: target must be numbers",
+    ),
+    "mse_loss ragged target": (
+        lambda: Fn.mse_loss(Tensor(np.zeros(2)), [[1], [2, 3]]),
+        ValueError,
+        "mse_loss: target is ragged",
+    ),
+    "mse_loss complex target": (
+        lambda: Fn.mse_loss(Tensor(np.zeros(3)), np.ones(3) * 1j),
+        TypeError,
+        "target must be numbers, got dtype complex128",
+    ),
+    "mse_loss None input": (lambda: Fn.mse_loss(None, np.zeros(3)), TypeError, "mse_loss: input"),
+    "l1_loss shapes": (
+        lambda: Fn.l1_loss(Tensor(np.zeros(3)), np.zeros(4)),
+        ValueError,
+        r"l1_loss: input has shape \(3,\) but target has shape \(4,\)",
+    ),
+    "huber_loss delta 0": (
+        lambda: Fn.huber_loss(Tensor(np.zeros(3)), np.zeros(3), delta=0),
+        ValueError,
+        "huber_loss: delta must be > 0, got 0",
+    ),
+    "huber_loss delta string": (
+        lambda: Fn.huber_loss(Tensor(np.zeros(3)), np.zeros(3), delta="1"),
+        TypeError,
+        "huber_loss: delta must be a number",
+    ),
+    "huber_loss delta inf": (
+        lambda: Fn.huber_loss(Tensor(np.zeros(3)), np.ones(3), delta=float("inf")),
+        ValueError,
+        "delta must be a finite number > 0, got inf",
+    ),
+    "smooth_l1_loss beta -1": (
+        lambda: Fn.smooth_l1_loss(Tensor(np.zeros(3)), np.zeros(3), beta=-1),
+        ValueError,
+        "smooth_l1_loss: beta must be >= 0, got -1",
+    ),
+    "smooth_l1_loss beta string": (
+        lambda: Fn.smooth_l1_loss(Tensor(np.zeros(3)), np.zeros(3), beta="1"),
+        TypeError,
+        "beta must be a number",
+    ),
+    "binary_cross_entropy target 2": (
+        lambda: Fn.binary_cross_entropy(probs(0.5, 0.5), np.array([2.0, 0.0])),
+        ValueError,
+        r"binary_cross_entropy: target must be probabilities in \[0, 1\] .* got 2.0",
+    ),
+    "binary_cross_entropy target -1": (
+        lambda: Fn.binary_cross_entropy(probs(0.5, 0.5), np.array([-1.0, 1.0])),
+        ValueError,
+        "got -1.0",
+    ),
+    "binary_cross_entropy target nan": (
+        lambda: Fn.binary_cross_entropy(probs(0.5, 0.5), np.array([np.nan, 1.0])),
+        ValueError,
+        "target must be probabilities",
+    ),
+    "binary_cross_entropy (n,) against (n, 1)": (
+        lambda: Fn.binary_cross_entropy(probs(0.5, 0.5), np.array([[1.0], [0.0]])),
+        ValueError,
+        r"input has shape \(2,\) but target has shape \(2, 1\)",
+    ),
+    "binary_cross_entropy weight of the wrong length": (
+        lambda: Fn.binary_cross_entropy(probs(0.5, 0.5), [1.0, 0.0], weight=np.ones(3)),
+        ValueError,
+        r"weight of shape \(3,\) does not broadcast to the input's shape \(2,\)",
+    ),
+    "binary_cross_entropy weight string": (
+        lambda: Fn.binary_cross_entropy(probs(0.5, 0.5), [1.0, 0.0], weight="a"),
+        TypeError,
+        "binary_cross_entropy: weight must be numbers",
+    ),
+    "bce_with_logits class indices as target": (
+        lambda: Fn.binary_cross_entropy_with_logits(probs(0.5, 0.5, 1.0), np.array([0, 1, 2])),
+        ValueError,
+        r"binary_cross_entropy_with_logits: target must be probabilities in \[0, 1\].*"
+        "for class indices use cross_entropy",
+    ),
+    "bce_with_logits -1/+1 labels": (
+        lambda: Fn.binary_cross_entropy_with_logits(probs(0.5, 0.5), np.array([-1.0, 1.0])),
+        ValueError,
+        "got -1.0",
+    ),
+    "bce_with_logits (n, 1) against (n,)": (
+        lambda: Fn.binary_cross_entropy_with_logits(Tensor(np.zeros((4, 1))), np.zeros(4)),
+        ValueError,
+        r"input has shape \(4, 1\) but target has shape \(4,\)",
+    ),
+    "bce_with_logits pos_weight of the wrong length": (
+        lambda: Fn.binary_cross_entropy_with_logits(
+            Tensor(np.zeros((4, 3))), np.zeros((4, 3)), pos_weight=np.ones(2)
+        ),
+        ValueError,
+        r"pos_weight of shape \(2,\) does not broadcast to the input's shape \(4, 3\)",
+    ),
+    "bce_with_logits reduction 'total'": (
+        lambda: Fn.binary_cross_entropy_with_logits(
+            Tensor(np.zeros(4)), np.zeros(4), reduction="total"
+        ),
+        ValueError,
+        "reduction must be one of",
+    ),
+    "kl_div reduction 'batch'": (
+        lambda: Fn.kl_div(Tensor(np.zeros(3)), np.ones(3) / 3, reduction="batch"),
+        ValueError,
+        "kl_div: reduction must be one of .*'batchmean'",
+    ),
+    "kl_div negative target": (
+        lambda: Fn.kl_div(Tensor(np.zeros(3)), -np.ones(3)),
+        ValueError,
+        "kl_div: target must be probabilities",
+    ),
+    "kl_div log_target string": (
+        lambda: Fn.kl_div(Tensor(np.zeros(3)), np.ones(3) / 3, log_target="yes"),
+        TypeError,
+        "kl_div: log_target must be True or False",
+    ),
+    "one_hot float labels": (
+        lambda: Fn.one_hot([0.0, 1.0], 3),
+        ValueError,
+        "one_hot: labels must be integer class indices",
+    ),
+    "one_hot label >= num_classes": (
+        lambda: Fn.one_hot([0, 5], 3),
+        ValueError,
+        "one_hot: label 5 is out of range for 3 classes",
+    ),
+    "one_hot 2-D labels": (
+        lambda: Fn.one_hot([[0, 1]], 3),
+        ValueError,
+        "one_hot: labels must be 1-D",
+    ),
+    "one_hot num_classes float": (lambda: Fn.one_hot([0], 2.5), ValueError, "num_classes must be"),
+}
+
+
+@pytest.mark.parametrize("call, error, message", LOSSES.values(), ids=LOSSES.keys())
+def test_nn_losses(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_nn_losses_edge_cases_that_are_right():
+    """Not errors: the mean over an empty batch is nan as in PyTorch (0 / 0, no numpy
+    warning) and the sum 0; ignored rows count nothing; functional activations take arrays."""
+    assert np.isnan(Fn.cross_entropy(np.zeros((0, 3)), np.zeros(0, int)).item())
+    assert Fn.cross_entropy(np.zeros((0, 3)), np.zeros(0, int), reduction="sum").item() == 0.0
+    assert np.isnan(Fn.mse_loss(np.zeros(0), np.zeros(0)).item())
+    kept = Fn.cross_entropy(logits(2), np.array([0, -100])).item()
+    assert kept == pytest.approx(np.log(3))
+    assert Fn.binary_cross_entropy_with_logits([0.0], [0.25]).item() == pytest.approx(np.log(2))
+    for fn in (Fn.relu, Fn.softmax, Fn.leaky_relu, Fn.gelu, Fn.log_sigmoid):
+        assert isinstance(fn(np.array([-1.0, 2.0])), Tensor)
