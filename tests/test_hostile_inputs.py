@@ -1875,3 +1875,353 @@ def test_nn_losses_edge_cases_that_are_right():
     assert Fn.binary_cross_entropy_with_logits([0.0], [0.25]).item() == pytest.approx(np.log(2))
     for fn in (Fn.relu, Fn.softmax, Fn.leaky_relu, Fn.gelu, Fn.log_sigmoid):
         assert isinstance(fn(np.array([-1.0, 2.0])), Tensor)
+
+
+# --- nn optimizers, schedulers and gradient clipping --------------------------------------
+optim, sched = nn.optim, nn.optim.lr_scheduler
+
+
+def params(n=1):
+    return [nn.Parameter(np.ones(3)) for _ in range(n)]
+
+
+def sgd(**kw):
+    return optim.SGD(params(), lr=0.1, **kw)
+
+
+def with_grads(*grads):
+    out = []
+    for g in grads:
+        p = nn.Parameter(np.ones(np.shape(g)))
+        p.grad = None if g is None else np.array(g)
+        out.append(p)
+    return out
+
+
+OPTIM = {
+    "Adam beta1 = 1": (
+        lambda: optim.Adam(params(), betas=(1.0, 0.999)),
+        ValueError,
+        r"Adam: betas must be two numbers in \[0, 1\), got \(1.0, 0.999\)",
+    ),
+    "Adam negative beta": (lambda: optim.Adam(params(), betas=(-0.1, 0.9)), ValueError, "betas"),
+    "Adam one beta": (lambda: optim.Adam(params(), betas=0.9), ValueError, "betas must be two"),
+    "Adam three betas": (lambda: optim.Adam(params(), betas=(0.9, 0.9, 0.9)), ValueError, "two"),
+    "Adam nan beta": (lambda: optim.Adam(params(), betas=(np.nan, 0.9)), ValueError, "betas"),
+    "Adam eps 0": (lambda: optim.Adam(params(), eps=0), ValueError, "Adam: eps must be a positive"),
+    "Adam weight_decay -0.1": (
+        lambda: optim.Adam(params(), weight_decay=-0.1),
+        ValueError,
+        "Adam: weight_decay must be a finite number >= 0, got -0.1",
+    ),
+    "AdamW weight_decay -1": (
+        lambda: optim.AdamW(params(), weight_decay=-1),
+        ValueError,
+        "AdamW: weight_decay",
+    ),
+    "Adam amsgrad string": (
+        lambda: optim.Adam(params(), amsgrad="yes"),
+        ValueError,
+        "True or False",
+    ),
+    "Adam lr string": (lambda: optim.Adam(params(), lr="0.001"), ValueError, "Adam: lr must be"),
+    "SGD momentum -0.9": (
+        lambda: sgd(momentum=-0.9),
+        ValueError,
+        "SGD: momentum must be a finite number >= 0, got -0.9",
+    ),
+    "SGD momentum nan": (lambda: sgd(momentum=np.nan), ValueError, "momentum must be"),
+    "SGD weight_decay -1": (lambda: sgd(weight_decay=-1), ValueError, "SGD: weight_decay must be"),
+    "SGD dampening 2": (
+        lambda: sgd(momentum=0.9, dampening=2),
+        ValueError,
+        r"dampening .*\[0, 1\]",
+    ),
+    "SGD nesterov without momentum": (lambda: sgd(nesterov=True), ValueError, "Nesterov momentum"),
+    "SGD lr inf": (
+        lambda: optim.SGD(params(), lr=np.inf),
+        ValueError,
+        "lr must be a positive finite",
+    ),
+    "RMSprop alpha 1.5": (lambda: optim.RMSprop(params(), alpha=1.5), ValueError, "RMSprop: alpha"),
+    "RMSprop momentum -1": (lambda: optim.RMSprop(params(), momentum=-1), ValueError, "momentum"),
+    "Adagrad lr_decay -1": (lambda: optim.Adagrad(params(), lr_decay=-1), ValueError, "lr_decay"),
+    "Adagrad initial_accumulator_value -1": (
+        lambda: optim.Adagrad(params(), initial_accumulator_value=-1),
+        ValueError,
+        "initial_accumulator_value must be",
+    ),
+    "parameter in two groups": (
+        lambda: (lambda p: optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1))(params()[0]),
+        ValueError,
+        "appear in more than one parameter group",
+    ),
+    "empty parameter list": (lambda: optim.SGD([], lr=0.1), ValueError, "empty parameter list"),
+    "empty generator": (lambda: optim.Adam(p for p in []), ValueError, "empty parameter list"),
+    "a Module as params": (
+        lambda: optim.SGD(nn.Linear(2, 2), lr=0.1),
+        TypeError,
+        r"got a Linear module, not its parameters; pass model.parameters\(\)",
+    ),
+    "named_parameters as params": (
+        lambda: optim.SGD(nn.Linear(2, 2).named_parameters(), lr=0.1),
+        TypeError,
+        "parameter 0 is a tuple, not a Tensor",
+    ),
+    "ndarrays as params": (lambda: optim.SGD([np.ones(3)], lr=0.1), TypeError, "is a ndarray"),
+    "a constant Tensor": (lambda: optim.SGD([Tensor([1.0])], lr=0.1), ValueError, "require grad"),
+    "None as params": (lambda: optim.SGD(None, lr=0.1), TypeError, "got NoneType"),
+    "one group dict as params": (
+        lambda: optim.SGD({"params": params()}, lr=0.1),
+        TypeError,
+        "a list of dicts, got dict",
+    ),
+    "group without params": (
+        lambda: optim.SGD([{"lr": 0.1}], lr=0.1),
+        TypeError,
+        "a parameter group must be a dict with 'params'",
+    ),
+    "group params None": (lambda: optim.SGD([{"params": None}], lr=0.1), TypeError, "NoneType"),
+    "group with a typo": (
+        lambda: optim.SGD([{"params": params(), "learning_rate": 0.5}], lr=0.1),
+        ValueError,
+        r"SGD: unknown hyperparameter \['learning_rate'\] in a parameter group; SGD takes "
+        r"\['dampening', 'lr', 'momentum', 'nesterov', 'weight_decay'\]",
+    ),
+    "group with another optimizer's key": (
+        lambda: optim.SGD([{"params": params(), "betas": (0.9, 0.99)}], lr=0.1),
+        ValueError,
+        r"unknown hyperparameter \['betas'\]",
+    ),
+    "add_param_group with a typo": (
+        lambda: sgd().add_param_group({"params": params(), "weight_decy": 0.1}),
+        ValueError,
+        "unknown hyperparameter",
+    ),
+    "groups mixed with parameters": (
+        lambda: optim.SGD([{"params": params()}, nn.Parameter(np.ones(2))], lr=0.1),
+        TypeError,
+        "parameter 0 is a dict",
+    ),
+    "lr set to nan": (lambda: setattr(sgd(), "lr", np.nan), ValueError, "lr must be"),
+    "load_state_dict None": (
+        lambda: sgd().load_state_dict(None),
+        ValueError,
+        r"SGD.load_state_dict: expected an optimizer's state_dict\(\) .* got NoneType",
+    ),
+    "load_state_dict of a model": (
+        lambda: sgd().load_state_dict(nn.Linear(2, 2).state_dict()),
+        ValueError,
+        r"expected an optimizer's state_dict\(\) .* got \['bias', 'weight'\]",
+    ),
+    "load_state_dict of another optimizer": (
+        lambda: sgd().load_state_dict(optim.Adam(params()).state_dict()),
+        ValueError,
+        r"SGD.load_state_dict: the saved groups hold the hyperparameters \['amsgrad', 'betas', "
+        r"'eps', 'lr', 'weight_decay'\], not SGD's",
+    ),
+    "load_state_dict of another size": (
+        lambda: sgd().load_state_dict(optim.SGD(params(2), lr=0.1).state_dict()),
+        ValueError,
+        r"the saved groups have \[2\] parameters, this optimizer's have \[1\]",
+    ),
+    "StepLR step_size 0": (
+        lambda: sched.StepLR(sgd(), 0),
+        ValueError,
+        "StepLR: step_size must be a positive int, got 0",
+    ),
+    "StepLR step_size -1": (lambda: sched.StepLR(sgd(), -1), ValueError, "step_size must be"),
+    "StepLR step_size 2.0": (lambda: sched.StepLR(sgd(), 2.0), ValueError, "got 2.0"),
+    "StepLR gamma 0": (lambda: sched.StepLR(sgd(), 2, gamma=0), ValueError, "gamma must be > 0"),
+    "StepLR gamma -1": (lambda: sched.StepLR(sgd(), 2, gamma=-1), ValueError, "got -1"),
+    "StepLR gamma nan": (lambda: sched.StepLR(sgd(), 2, gamma=np.nan), ValueError, "gamma"),
+    "StepLR gamma string": (lambda: sched.StepLR(sgd(), 2, gamma="0.1"), ValueError, "gamma"),
+    "StepLR on a Module": (
+        lambda: sched.StepLR(nn.Linear(2, 2), 2),
+        TypeError,
+        "StepLR: needs an nn.optim optimizer, got Linear",
+    ),
+    "StepLR on a parameter list": (lambda: sched.StepLR(params(), 2), TypeError, "got list"),
+    "StepLR on None": (lambda: sched.StepLR(None, 2), TypeError, "got NoneType"),
+    "StepLR last_epoch string": (
+        lambda: sched.StepLR(sgd(), 2, last_epoch="0"),
+        ValueError,
+        "StepLR: last_epoch must be an int >= -1",
+    ),
+    "StepLR last_epoch -5": (lambda: sched.StepLR(sgd(), 2, last_epoch=-5), ValueError, ">= -1"),
+    "StepLR last_epoch float": (lambda: sched.StepLR(sgd(), 2, last_epoch=1.5), ValueError, "int"),
+    "StepLR.step(metric)": (
+        lambda: sched.StepLR(sgd(), 2).step(0.5),
+        TypeError,
+        r"StepLR.step\(\) takes no argument, got 0.5; only ReduceLROnPlateau.step\(metric\)",
+    ),
+    "OneCycleLR.step(metric)": (
+        lambda: sched.OneCycleLR(sgd(momentum=0.9), 0.1, total_steps=4).step(0.5),
+        TypeError,
+        r"OneCycleLR.step\(\) takes no argument",
+    ),
+    "MultiStepLR milestones int": (
+        lambda: sched.MultiStepLR(sgd(), 5),
+        ValueError,
+        "MultiStepLR: milestones must be a list of epoch numbers, got 5",
+    ),
+    "MultiStepLR negative milestone": (
+        lambda: sched.MultiStepLR(sgd(), [-1]),
+        ValueError,
+        "non-neg",
+    ),
+    "ExponentialLR gamma inf": (lambda: sched.ExponentialLR(sgd(), np.inf), ValueError, "gamma"),
+    "ExponentialLR on a string": (lambda: sched.ExponentialLR("adam", 0.9), TypeError, "got str"),
+    "CosineAnnealingLR T_max 0": (lambda: sched.CosineAnnealingLR(sgd(), 0), ValueError, "T_max"),
+    "CosineAnnealingLR eta_min -1": (
+        lambda: sched.CosineAnnealingLR(sgd(), 10, eta_min=-1),
+        ValueError,
+        "eta_min must be >= 0",
+    ),
+    "LinearLR start_factor 0": (lambda: sched.LinearLR(sgd(), start_factor=0), ValueError, "start"),
+    "OneCycleLR without steps": (lambda: sched.OneCycleLR(sgd(), 0.1), ValueError, "total_steps"),
+    "OneCycleLR pct_start 2": (
+        lambda: sched.OneCycleLR(sgd(), 0.1, total_steps=10, pct_start=2),
+        ValueError,
+        r"pct_start must be in \[0, 1\]",
+    ),
+    "OneCycleLR one max_lr per group": (
+        lambda: sched.OneCycleLR(sgd(), [0.1, 0.2], total_steps=10),
+        ValueError,
+        r"one per group \(1\)",
+    ),
+    "ReduceLROnPlateau factor 1": (
+        lambda: sched.ReduceLROnPlateau(sgd(), factor=1.0),
+        ValueError,
+        r"factor must be in \(0, 1\)",
+    ),
+    "ReduceLROnPlateau patience float": (
+        lambda: sched.ReduceLROnPlateau(sgd(), patience=2.5),
+        ValueError,
+        "patience must be an int",
+    ),
+    "ReduceLROnPlateau eps -1": (
+        lambda: sched.ReduceLROnPlateau(sgd(), eps=-1),
+        ValueError,
+        "ReduceLROnPlateau: eps must be >= 0, got -1",
+    ),
+    "ReduceLROnPlateau metric string": (
+        lambda: sched.ReduceLROnPlateau(sgd()).step("low"),
+        TypeError,
+        "metrics must be a number",
+    ),
+    "scheduler load_state_dict None": (
+        lambda: sched.StepLR(sgd(), 2).load_state_dict(None),
+        TypeError,
+        r"StepLR.load_state_dict: expected a scheduler's state_dict\(\), got None",
+    ),
+    "scheduler load_state_dict unknown key": (
+        lambda: sched.StepLR(sgd(), 2).load_state_dict({"zzz": 1}),
+        ValueError,
+        r"unexpected keys \['zzz'\]",
+    ),
+    "scheduler load_state_dict wrong kind": (
+        lambda: sched.StepLR(sgd(), 2).load_state_dict({"step_size": "a"}),
+        ValueError,
+        "StepLR.load_state_dict: step_size must be a number like this scheduler's, got 'a'",
+    ),
+    "clip_grad_norm_ max_norm -1": (
+        lambda: nn.utils.clip_grad_norm_(with_grads([1.0]), -1),
+        ValueError,
+        "clip_grad_norm_: max_norm must be a finite number >= 0, got -1",
+    ),
+    "clip_grad_norm_ max_norm nan": (
+        lambda: nn.utils.clip_grad_norm_(with_grads([1.0]), np.nan),
+        ValueError,
+        "max_norm must be a finite number",
+    ),
+    "clip_grad_norm_ max_norm string": (
+        lambda: nn.utils.clip_grad_norm_(with_grads([1.0]), "1"),
+        ValueError,
+        "max_norm must be",
+    ),
+    "clip_grad_norm_ norm_type 0": (
+        lambda: nn.utils.clip_grad_norm_(with_grads([1.0]), 1.0, norm_type=0),
+        ValueError,
+        "norm_type must be > 0 or inf, got 0.0",
+    ),
+    "clip_grad_norm_ norm_type nan": (
+        lambda: nn.utils.clip_grad_norm_(with_grads([1.0]), 1.0, norm_type=np.nan),
+        ValueError,
+        "norm_type must be > 0",
+    ),
+    "clip_grad_norm_ norm_type 'fro'": (
+        lambda: nn.utils.clip_grad_norm_(with_grads([1.0]), 1.0, norm_type="fro"),
+        TypeError,
+        r"clip_grad_norm_: norm_type must be a number > 0 or inf \(2 for the Euclidean norm\), "
+        "got 'fro'",
+    ),
+    "clip_grad_norm_ norm_type None": (
+        lambda: nn.utils.clip_grad_norm_(with_grads([1.0]), 1.0, norm_type=None),
+        TypeError,
+        "norm_type must be a number",
+    ),
+    "clip_grad_norm_ of a Module": (
+        lambda: nn.utils.clip_grad_norm_(nn.Linear(2, 2), 1.0),
+        TypeError,
+        r"pass model.parameters\(\), not the Linear",
+    ),
+    "clip_grad_norm_ of None": (
+        lambda: nn.utils.clip_grad_norm_(None, 1.0),
+        TypeError,
+        "parameters must be a Tensor or an iterable of Tensors .* got NoneType",
+    ),
+    "clip_grad_norm_ of arrays": (
+        lambda: nn.utils.clip_grad_norm_([np.ones(3)], 1.0),
+        TypeError,
+        "parameter 0 is a ndarray, not a Tensor",
+    ),
+    "clip_grad_norm_ of an int .grad": (
+        lambda: nn.utils.clip_grad_norm_(with_grads(np.array([5, 5])), 1.0),
+        TypeError,
+        "parameter 0 has a .grad of dtype int64",
+    ),
+    "clip_grad_value_ -1": (
+        lambda: nn.utils.clip_grad_value_(with_grads([1.0]), -1),
+        ValueError,
+        "clip_grad_value_: clip_value must be a finite number >= 0, got -1",
+    ),
+    "clip_grad_value_ nan": (
+        lambda: nn.utils.clip_grad_value_(with_grads([1.0]), np.nan),
+        ValueError,
+        "clip_value must be",
+    ),
+    "clip_grad_value_ of an int": (
+        lambda: nn.utils.clip_grad_value_(3, 1.0),
+        TypeError,
+        "clip_grad_value_: parameters must be a Tensor or an iterable",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, message", OPTIM.values(), ids=OPTIM.keys())
+def test_nn_optim(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_nn_optim_edge_cases_that_are_right():
+    """A parameter listed twice is stepped once (not twice as fast); numpy scalars are
+    numbers; max_norm 0 zeroes the gradients as PyTorch's does; a .grad of the wrong shape
+    is named at step()."""
+    p = nn.Parameter(np.ones(2))
+    opt = optim.SGD([p, p], lr=0.5)
+    assert len(opt.param_groups[0]["params"]) == 1
+    p.grad = np.ones(2)
+    opt.step()
+    np.testing.assert_array_equal(p.data, [0.5, 0.5])
+    ps = with_grads([3.0, 4.0])
+    assert nn.utils.clip_grad_norm_(ps, np.float32(1.0)) == pytest.approx(5.0)
+    np.testing.assert_allclose(ps[0].grad, [0.6, 0.8], rtol=1e-6)
+    assert nn.utils.clip_grad_norm_(ps, 1.0, norm_type="inf") == pytest.approx(0.8, rel=1e-6)
+    nn.utils.clip_grad_norm_(ps, 0)
+    np.testing.assert_array_equal(ps[0].grad, [0.0, 0.0])
+    q = nn.Parameter(np.ones(2))
+    q.grad = np.ones(5)
+    with pytest.raises(ValueError, match=r"parameter 0 has shape \(2,\) but its .grad has shape"):
+        optim.Adam([q]).step()
