@@ -17,12 +17,14 @@ import math
 import os
 import pickle
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .module import _check_seed, _float_dtype
+from .data import _rows
+from .module import _check_number, _check_seed, _float_dtype
 
 __all__ = [
     "read_idx",
@@ -267,12 +269,13 @@ def split_train_test(
     ``(X_train, X_test, y_train, y_test)`` and takes ``test_size``/``random_state``, so code
     written for one would unpack the other's results silently in the wrong order.
     """
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    if X is None or y is None or np.ndim(X) == 0 or np.ndim(y) == 0:
+    _check_number(test_fraction, "test_fraction", "split_train_test", 0, 1, True, True)
+    if X is None or y is None or isinstance(X, Iterator) or isinstance(y, Iterator):
         raise TypeError("split_train_test: X and y must be arrays with one row per example")
+    X = _rows(X, "X", "split_train_test", numeric=False)
+    y = _rows(y, "y", "split_train_test", numeric=False)
     if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+        raise ValueError(f"split_train_test: X has {len(X)} rows but y has {len(y)}")
     order = _rng(seed, "split_train_test").permutation(len(X))
     n_test = max(1, int(round(test_fraction * len(X))))
     if n_test >= len(X):

@@ -2225,3 +2225,138 @@ def test_nn_optim_edge_cases_that_are_right():
     q.grad = np.ones(5)
     with pytest.raises(ValueError, match=r"parameter 0 has shape \(2,\) but its .grad has shape"):
         optim.Adam([q]).step()
+
+
+# --- nn data: DataLoader and the dataset helpers ------------------------------------------
+XD, YD = np.ones((10, 2)), np.arange(10) % 2
+
+DATA = {
+    "DataLoader y of another length": (
+        lambda: nn.DataLoader(XD, np.ones((9, 1)), 2),
+        ValueError,
+        "DataLoader: X has 10 rows but y has 9",
+    ),
+    "DataLoader X a generator": (
+        lambda: nn.DataLoader((row for row in XD), YD, 2),
+        TypeError,
+        r"DataLoader: X is a generator; pass an array with one row per example "
+        r"\(np.asarray\(list\(...\)\)",
+    ),
+    "DataLoader y a generator": (
+        lambda: nn.DataLoader(XD, iter(YD), 2),
+        TypeError,
+        "DataLoader: y is a .*iterator",
+    ),
+    "DataLoader X a dict": (lambda: nn.DataLoader({"a": 1}, YD, 2), TypeError, "X is a dict"),
+    "DataLoader X a number": (lambda: nn.DataLoader(5, YD, 2), ValueError, "one row per example"),
+    "DataLoader complex X": (lambda: nn.DataLoader(XD * 1j, YD, 2), TypeError, "complex128"),
+    "DataLoader object X": (
+        lambda: nn.DataLoader(np.array([None] * 10), YD, 2),
+        TypeError,
+        "object",
+    ),
+    "DataLoader batch_size True": (
+        lambda: nn.DataLoader(XD, YD, True),
+        ValueError,
+        "batch_size must be an int >= 1, got True",
+    ),
+    "DataLoader batch_size 2.0": (lambda: nn.DataLoader(XD, YD, 2.0), ValueError, "got 2.0"),
+    "DataLoader batch_size 1e3": (lambda: nn.DataLoader(XD, YD, 1e3), ValueError, "batch_size"),
+    "DataLoader shuffle 'no'": (
+        lambda: nn.DataLoader(XD, YD, 2, shuffle="no"),
+        TypeError,
+        "DataLoader: shuffle must be True or False, got str 'no'",
+    ),
+    "DataLoader shuffle None": (
+        lambda: nn.DataLoader(XD, YD, 2, shuffle=None),
+        TypeError,
+        "shuffle",
+    ),
+    "DataLoader shuffle 2": (lambda: nn.DataLoader(XD, YD, 2, shuffle=2), TypeError, "got int 2"),
+    "DataLoader drop_last 'False'": (
+        lambda: nn.DataLoader(XD, YD, 2, drop_last="False"),
+        TypeError,
+        "drop_last must be True or False",
+    ),
+    "DataLoader seed -1": (lambda: nn.DataLoader(XD, YD, 2, seed=-1), TypeError, "seed must be"),
+    "DataLoader seed a Generator": (
+        lambda: nn.DataLoader(XD, YD, 2, seed=np.random.default_rng(0)),
+        TypeError,
+        "DataLoader: seed must be an int >= 0",
+    ),
+    "DataLoader load_state_dict None": (
+        lambda: nn.DataLoader(XD, YD, 2).load_state_dict(None),
+        ValueError,
+        "not a DataLoader state",
+    ),
+    "DataLoader load_state_dict junk": (
+        lambda: nn.DataLoader(XD, YD, 2).load_state_dict({"rng": 5}),
+        ValueError,
+        "not a DataLoader state",
+    ),
+    "split fraction 0": (
+        lambda: split_train_test(XD, YD, 0),
+        ValueError,
+        r"split_train_test: test_fraction must be in \(0, 1\), got 0",
+    ),
+    "split fraction 1": (lambda: split_train_test(XD, YD, 1), ValueError, "got 1"),
+    "split fraction -0.1": (lambda: split_train_test(XD, YD, -0.1), ValueError, "got -0.1"),
+    "split fraction nan": (lambda: split_train_test(XD, YD, np.nan), ValueError, "got nan"),
+    "split fraction 20 (percent)": (lambda: split_train_test(XD, YD, 20), ValueError, "got 20"),
+    "split fraction string": (
+        lambda: split_train_test(XD, YD, "0.2"),
+        TypeError,
+        "split_train_test: test_fraction must be a number, got str",
+    ),
+    "split fraction None": (lambda: split_train_test(XD, YD, None), TypeError, "NoneType"),
+    "split seed float": (lambda: split_train_test(XD, YD, seed=0.5), TypeError, "seed must be"),
+    "split generator": (
+        lambda: split_train_test((r for r in XD), YD),
+        TypeError,
+        "X and y must be arrays with one row per example",
+    ),
+    "split ragged": (
+        lambda: split_train_test([[1, 2], [3]], [0, 1], 0.5),
+        ValueError,
+        "split_train_test: X is ragged",
+    ),
+    "split mismatched lists": (
+        lambda: split_train_test([[1], [2], [3]], [0, 1]),
+        ValueError,
+        "split_train_test: X has 3 rows but y has 2",
+    ),
+    "split no rows": (
+        lambda: split_train_test(np.zeros((0, 2)), np.zeros(0)),
+        ValueError,
+        "of 0 rows leaves no training rows",
+    ),
+    "load_digits fraction 2": (
+        lambda: D.load_digits(test_fraction=2),
+        ValueError,
+        r"test_fraction must be in \(0, 1\), got 2",
+    ),
+    "make_moons n string": (lambda: D.make_moons("10"), TypeError, "n_samples must be an int"),
+    "make_blobs n_features 0": (
+        lambda: D.make_blobs(10, n_features=0),
+        ValueError,
+        "make_blobs: n_features must be >= 1",
+    ),
+    "make_blobs centers 2.5": (lambda: D.make_blobs(10, centers=2.5), TypeError, "centers"),
+}
+
+
+@pytest.mark.parametrize("call, error, message", DATA.values(), ids=DATA.keys())
+def test_nn_data(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_nn_data_good_calls_still_work():
+    """Lists split like arrays (they raised numpy's 'only integer scalar arrays'), string
+    labels may be split, numpy ints are batch sizes."""
+    X_tr, y_tr, X_te, y_te = split_train_test(XD.tolist(), YD.tolist(), 0.3)
+    assert X_tr.shape == (7, 2) and y_te.shape == (3,)
+    _, y_tr, _, _ = split_train_test(XD, np.array(["cat", "dog"] * 5), 0.5)
+    assert y_tr.dtype.kind == "U"
+    assert len(nn.DataLoader(XD, YD, np.int64(3))) == 4
+    assert [len(y) for _, y in nn.DataLoader(XD, YD, 4, shuffle=False, drop_last=True)] == [4, 4]
