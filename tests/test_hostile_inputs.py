@@ -2360,3 +2360,283 @@ def test_nn_data_good_calls_still_work():
     assert y_tr.dtype.kind == "U"
     assert len(nn.DataLoader(XD, YD, np.int64(3))) == 4
     assert [len(y) for _, y in nn.DataLoader(XD, YD, 4, shuffle=False, drop_last=True)] == [4, 4]
+
+
+# --- nn fit(), checkpoints and serialization ----------------------------------------------
+XF, YF = np.random.default_rng(0).normal(size=(10, 2)), np.arange(10) % 2
+
+
+def fit_args(hidden=4, optimizer="adam", **kw):
+    model = nn.MLP(2, [hidden], 2, seed=0)
+    opt = (
+        optim.Adam(model.parameters())
+        if optimizer == "adam"
+        else optim.SGD(model.parameters(), lr=0.1)
+    )
+    args = dict(
+        model=model,
+        loss_fn=Fn.cross_entropy,
+        optimizer=opt,
+        train_loader=nn.DataLoader(XF, YF, 5, seed=0),
+        epochs=1,
+        verbose=False,
+    )
+    return {**args, **kw}
+
+
+def fit_with(**kw):
+    return nn.train.fit(**fit_args(**kw))
+
+
+def checkpoint_at(tmp, epochs=1, **kw):
+    path = tmp / "run.npz"
+    fit_with(epochs=epochs, checkpoint=path, **kw)
+    return path
+
+
+def write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+def scheduler_of_another_optimizer():
+    args = fit_args()
+    other = optim.SGD(args["model"].parameters(), lr=0.1)
+    return nn.train.fit(**args, scheduler=sched.StepLR(other, 1))
+
+
+FIT = {
+    "resume another architecture": (
+        lambda p: fit_with(hidden=8, epochs=2, resume=checkpoint_at(p)),
+        ValueError,
+        r"0.weight has shape \(2, 8\) in the model but \(2, 4\) in the state dict",
+    ),
+    "resume with another optimizer": (
+        lambda p: fit_with(optimizer="sgd", epochs=2, resume=checkpoint_at(p)),
+        ValueError,
+        r"SGD.load_state_dict: the saved groups hold the hyperparameters \['amsgrad', 'betas'",
+    ),
+    "resume a truncated file": (
+        lambda p: fit_with(resume=write(p / "cut.npz", checkpoint_at(p).read_bytes()[:300])),
+        ValueError,
+        "cut.npz is not a readable nn checkpoint",
+    ),
+    "resume a text file": (
+        lambda p: fit_with(resume=write(p / "notes.txt", b"hello")),
+        ValueError,
+        "notes.txt is not a readable nn checkpoint",
+    ),
+    "resume a parameters-only file": (
+        lambda p: (nn.save(nn.MLP(2, [4], 2), p / "m.npz"), fit_with(resume=p / "m.npz")),
+        ValueError,
+        r"m.npz: the checkpoint has no \['optimizer'\]",
+    ),
+    "resume a directory": (lambda p: fit_with(resume=p), ValueError, "is a directory"),
+    "resume a missing file": (
+        lambda p: fit_with(resume=p / "nope.npz"),
+        FileNotFoundError,
+        "nope.npz",
+    ),
+    "resume an int": (
+        lambda p: fit_with(resume=3),
+        TypeError,
+        r"fit: resume must be a path \(str or os.PathLike\), got 3",
+    ),
+    "resume a list of paths": (
+        lambda p: fit_with(resume=[str(p)]),
+        TypeError,
+        "resume must be a path",
+    ),
+    "resume past epochs": (
+        lambda p: fit_with(epochs=1, resume=checkpoint_at(p, epochs=2)),
+        ValueError,
+        "has done 2 epochs, more than epochs=1",
+    ),
+    "checkpoint a directory": (
+        lambda p: fit_with(checkpoint=p),
+        ValueError,
+        r"fit: checkpoint .*: is a directory; give a file name",
+    ),
+    "checkpoint in a missing directory": (
+        lambda p: fit_with(checkpoint=p / "no" / "run.npz"),
+        ValueError,
+        "fit: checkpoint .* does not exist",
+    ),
+    "checkpoint True": (
+        lambda p: fit_with(checkpoint=True),
+        TypeError,
+        "checkpoint must be a path",
+    ),
+    "interrupt_checkpoint a directory": (
+        lambda p: fit_with(interrupt_checkpoint=p),
+        ValueError,
+        "fit: interrupt_checkpoint .* is a directory",
+    ),
+    "epochs 0": (lambda p: fit_with(epochs=0), ValueError, "fit: epochs must be >= 1, got 0"),
+    "epochs -1": (lambda p: fit_with(epochs=-1), ValueError, "epochs must be >= 1, got -1"),
+    "epochs 2.5": (
+        lambda p: fit_with(epochs=2.5),
+        TypeError,
+        "fit: epochs must be an int, got float",
+    ),
+    "epochs '3'": (lambda p: fit_with(epochs="3"), TypeError, "epochs must be an int, got str"),
+    "train_loader a tuple": (
+        lambda p: fit_with(train_loader=(XF, YF)),
+        TypeError,
+        r"fit: train_loader must be an nn.DataLoader, got tuple; wrap the arrays",
+    ),
+    "optimizer a Module": (
+        lambda p: nn.train.fit(**{**fit_args(), "optimizer": nn.Linear(2, 2)}),
+        TypeError,
+        "fit: optimizer must be an nn.optim optimizer .* got Linear",
+    ),
+    "optimizer a string": (
+        lambda p: nn.train.fit(**{**fit_args(), "optimizer": "adam"}),
+        TypeError,
+        "got str",
+    ),
+    "loss_fn a string": (
+        lambda p: fit_with(loss_fn="cross_entropy"),
+        TypeError,
+        "fit: loss_fn must be callable",
+    ),
+    "loss_fn returns a float": (
+        lambda p: fit_with(loss_fn=lambda out, y: 1.0),
+        TypeError,
+        "fit: loss_fn must return a one-element Tensor .* got float",
+    ),
+    "loss_fn returns per-row losses": (
+        lambda p: fit_with(loss_fn=lambda out, y: Fn.cross_entropy(out, y, reduction="none")),
+        TypeError,
+        r"one-element Tensor .* got shape \(5,\)",
+    ),
+    "model a function": (
+        lambda p: nn.train.fit(**{**fit_args(), "model": lambda x: x}),
+        TypeError,
+        "fit: model must be an nn.Module, got function",
+    ),
+    "val_data a triple": (
+        lambda p: fit_with(val_data=(XF, YF, YF)),
+        TypeError,
+        r"fit: val_data must be a pair \(X_val, y_val\)",
+    ),
+    "val_data X only": (lambda p: fit_with(val_data=XF), TypeError, "val_data must be a pair"),
+    "val_data mismatched": (
+        lambda p: fit_with(val_data=(XF, YF[:3])),
+        ValueError,
+        "fit: val_data X has 10 rows but y has 3",
+    ),
+    "callbacks a function": (
+        lambda p: fit_with(callbacks=lambda epoch, logs: None),
+        TypeError,
+        "fit: callbacks must be a list of functions",
+    ),
+    "scheduler an optimizer": (
+        lambda p: fit_with(scheduler=optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)),
+        TypeError,
+        "fit: scheduler must be an nn.optim.lr_scheduler scheduler, got SGD",
+    ),
+    "scheduler of another optimizer": (
+        lambda p: scheduler_of_another_optimizer(),
+        ValueError,
+        "the scheduler was built on another optimizer",
+    ),
+    "scheduler_interval 'step'": (
+        lambda p: fit_with(scheduler_interval="step"),
+        ValueError,
+        "scheduler_interval must be 'epoch' or 'batch'",
+    ),
+    "verbose 'no'": (
+        lambda p: fit_with(verbose="no"),
+        TypeError,
+        "fit: verbose must be True or False",
+    ),
+    "predict batch_size 0": (
+        lambda p: nn.train.predict(nn.Linear(2, 2), XF, batch_size=0),
+        ValueError,
+        "predict: batch_size must be >= 1, got 0",
+    ),
+    "evaluate mismatched": (
+        lambda p: nn.train.evaluate(nn.Linear(2, 2), XF, YF[:3]),
+        ValueError,
+        "evaluate: X has 10 rows but y has 3",
+    ),
+    "save into a directory": (
+        lambda p: nn.save(nn.Linear(2, 2), p),
+        IsADirectoryError,
+        "nn.save: cannot write .*: is a directory; give a file name",
+    ),
+    "save into a missing directory": (
+        lambda p: nn.save(nn.Linear(2, 2), p / "no" / "m.npz"),
+        FileNotFoundError,
+        "nn.save: cannot write .* does not exist",
+    ),
+    "save a checkpoint into a directory": (
+        lambda p: nn.save(p, model=nn.Linear(2, 2)),
+        IsADirectoryError,
+        "is a directory",
+    ),
+    "save to an int path": (
+        lambda p: nn.save(nn.Linear(2, 2), 5),
+        TypeError,
+        r"nn.save\(model, path\): path must be a str or os.PathLike, got 5",
+    ),
+    "save a function in a checkpoint": (
+        lambda p: nn.save(p / "c.npz", model=nn.Linear(2, 2), fn=len),
+        TypeError,
+        "cannot store fn of type builtin_function_or_method without pickle",
+    ),
+    "load another architecture": (
+        lambda p: (nn.save(nn.Linear(2, 2), p / "m.npz"), nn.load(nn.Linear(3, 2), p / "m.npz")),
+        ValueError,
+        r"weight has shape \(3, 2\) in the model but \(2, 2\)",
+    ),
+    "load other layer names": (
+        lambda p: (nn.save(nn.Linear(2, 2), p / "m.npz"), nn.load(nn.MLP(2, [2], 2), p / "m.npz")),
+        KeyError,
+        r"missing keys \['0.weight'.* unexpected keys \['weight', 'bias'\]",
+    ),
+    "load an optimizer of another model": (
+        lambda p: (
+            nn.save(p / "o.npz", optimizer=optim.Adam(nn.MLP(2, [3], 2).parameters())),
+            nn.load(p / "o.npz", optimizer=optim.Adam(nn.Linear(2, 2).parameters())),
+        ),
+        ValueError,
+        r"the saved groups have \[4\] parameters, this optimizer's have \[2\]",
+    ),
+    "load a plain entry into a number": (
+        lambda p: (nn.save(p / "e.npz", epoch=3), nn.load(p / "e.npz", epoch=5)),
+        TypeError,
+        r"nn.load: epoch=5 has no load_state_dict\(\); to read plain entries, index the dict",
+    ),
+    "load a truncated file": (
+        lambda p: (
+            nn.save(nn.Linear(2, 2), p / "m.npz"),
+            nn.load(nn.Linear(2, 2), write(p / "t.npz", (p / "m.npz").read_bytes()[:100])),
+        ),
+        ValueError,
+        "t.npz is not a readable nn checkpoint",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, message", FIT.values(), ids=FIT.keys())
+def test_nn_fit_and_checkpoints(tmp_path, call, error, message):
+    with pytest.raises(error, match=message):
+        call(tmp_path)
+
+
+def test_nn_fit_checkpoint_problems_are_found_before_training(tmp_path, capsys):
+    """A checkpoint path that cannot be written is named before the first batch (it was an
+    IsADirectoryError naming a temporary file, after an epoch of training)."""
+    calls = []
+
+    def counting_loss(out, y):
+        calls.append(1)
+        return Fn.cross_entropy(out, y)
+
+    with pytest.raises(ValueError, match="is a directory"):
+        fit_with(loss_fn=counting_loss, checkpoint=tmp_path)
+    assert calls == []
+    history = fit_with(epochs=2, resume=checkpoint_at(tmp_path, epochs=2))  # all done: no-op
+    assert history["loss"] and len(history["loss"]) == 2
