@@ -218,6 +218,13 @@ def load_mnist(
         return _load_idx_dir(path, dtype, "MNIST", "Pass the directory holding the IDX files.")
     if not path.is_file():
         raise FileNotFoundError(f"MNIST: {path} is neither a directory of IDX files nor a file")
+    with open(path, "rb") as f:
+        is_gzip = f.read(2) == b"\x1f\x8b"
+    if not is_gzip and not allow_pickle:  # do not call any file "a pickle"
+        raise ValueError(
+            f"MNIST: {path} is neither a directory of IDX files nor a gzip file (Nielsen's "
+            "mnist.pkl.gz)"
+        )
     if not allow_pickle:
         raise ValueError(
             f"{path} is a pickle; unpickling can run arbitrary code, so load_mnist reads it "

@@ -2640,3 +2640,125 @@ def test_nn_fit_checkpoint_problems_are_found_before_training(tmp_path, capsys):
     assert calls == []
     history = fit_with(epochs=2, resume=checkpoint_at(tmp_path, epochs=2))  # all done: no-op
     assert history["loss"] and len(history["loss"]) == 2
+
+
+# --- CLI: flags the first CLI corpus did not cover ------------------------------------------
+CLI_MORE = {
+    "seed -1": (["--seed", "-1"], "--seed must be >= 0, got -1"),
+    "seed float": (["--seed", "1.5"], "argument --seed: invalid int value: '1.5'"),
+    "limit -5": (["--limit", "-5"], "--limit must be >= 0 (0 = all rows), got -5"),
+    "limit float": (["--limit", "2.5"], "argument --limit: invalid int value"),
+    "threads float": (["--threads", "1.5"], "argument --threads: invalid int value"),
+    "batch-size float": (["--batch-size", "32.0"], "argument --batch-size: invalid int value"),
+    "hidden float": (["--hidden", "16.5"], "argument --hidden: invalid int value: '16.5'"),
+    "hidden with logreg": (
+        ["--model", "logreg", "--hidden", "32"],
+        "--hidden applies only with --model mlp; it would be ignored here",
+    ),
+    "negative hidden with logreg": (["--model", "logreg", "--hidden", "-3"], "--hidden applies"),
+    "hidden with cnn": (["--model", "cnn", "--hidden", "64"], "--hidden applies only with"),
+    "activation with logreg": (
+        ["--model", "logreg", "--activation", "tanh"],
+        "--activation applies only with --model mlp",
+    ),
+    "momentum with adam": (
+        ["--optimizer", "adam", "--momentum", "0.9"],
+        "--momentum applies only with --optimizer sgd",
+    ),
+    "momentum with the default optimizer": (["--momentum", "0.9"], "--momentum applies only"),
+    "demo with momentum": (["--demo", "--momentum", "0.5"], "--momentum applies only with"),
+    "data-dir with moons": (
+        ["--data-dir", "/tmp"],
+        "--data-dir applies only with --dataset fashion-mnist or mnist",
+    ),
+    "allow-pickle with moons": (["--allow-pickle"], "--allow-pickle applies only with --dataset"),
+    "cnn on moons": (["--model", "cnn"], "--model cnn needs square images"),
+    "lr beyond float32": (["--lr", "1e300"], "--lr 1e+300 does not fit in --dtype float32"),
+    "lr-decay inf": (["--lr-decay", "inf"], "--lr-decay must be a finite number > 0, got inf"),
+    "momentum nan": (["--optimizer", "sgd", "--momentum", "nan"], "--momentum must be a finite"),
+    "weight-decay inf": (["--weight-decay", "inf"], "--weight-decay must be a finite number"),
+    "unknown model": (["--model", "resnet"], "argument --model: invalid choice: 'resnet'"),
+    "unknown optimizer": (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice"),
+    "unknown activation": (["--activation", "gelu"], "argument --activation: invalid choice"),
+    "dtype int32": (["--dtype", "int32"], "argument --dtype: invalid choice: 'int32'"),
+    "lr without value": (["--lr"], "argument --lr: expected one argument"),
+    "save empty name": (["--save", ""], "--save : the file name is empty"),
+    "checkpoint empty name": (["--checkpoint", ""], "--checkpoint : the file name is empty"),
+    "resume empty name": (["--resume", ""], "--resume : no such file"),
+    "checkpoint a directory": (["--checkpoint", "{tmp}"], "--checkpoint {tmp}: is a directory"),
+    "checkpoint in a missing directory": (
+        ["--checkpoint", "{tmp}/no/run.npz"],
+        "--checkpoint {tmp}/no/run.npz: directory {tmp}/no does not exist",
+    ),
+    "resume a missing file": (
+        ["--resume", "{tmp}/nope.npz"],
+        "--resume {tmp}/nope.npz: no such file; give the checkpoint file",
+    ),
+    "resume a directory": (["--resume", "{tmp}"], "--resume {tmp}: is a directory"),
+    "resume a junk file": (
+        ["--resume", "{tmp}/junk.npz"],
+        "junk.npz is not a readable nn checkpoint",
+    ),
+    "resume a parameters-only file": (
+        ["--resume", "{tmp}/params.npz"],
+        "params.npz: the checkpoint has no ['optimizer', 'scheduler']",
+    ),
+    "resume another architecture": (
+        ["--resume", "{tmp}/run.npz", "--hidden", "7", "--epochs", "3"],
+        "0.weight has shape (2, 7) in the model but (2, 128) in the state dict",
+    ),
+    "resume another optimizer": (
+        ["--resume", "{tmp}/run.npz", "--optimizer", "sgd", "--epochs", "3"],
+        "SGD.load_state_dict: the saved groups hold the hyperparameters",
+    ),
+    "resume with fewer epochs than done": (
+        ["--resume", "{tmp}/run.npz", "--epochs", "1"],
+        "has done 2 epochs, more than epochs=1",
+    ),
+    "save is the checkpoint": (
+        ["--save", "{tmp}/same.npz", "--checkpoint", "{tmp}/same.npz"],
+        "--save {tmp}/same.npz is also the --checkpoint checkpoint",
+    ),
+    "save is the resumed checkpoint": (
+        ["--save", "{tmp}/run.npz", "--resume", "{tmp}/run.npz", "--epochs", "3"],
+        "is also the --resume checkpoint: the parameters would overwrite it",
+    ),
+    "mnist from a file that is no gzip": (
+        ["--dataset", "mnist", "--data-dir", "{tmp}/junk.npz"],
+        "MNIST: {tmp}/junk.npz is neither a directory of IDX files nor a gzip file",
+    ),
+    "fashion-mnist from a missing directory": (
+        ["--dataset", "fashion-mnist", "--data-dir", "{tmp}/nofashion"],
+        "Fashion-MNIST directory {tmp}/nofashion does not exist",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory):
+    """A directory with a junk file, a parameters-only file and a 2-epoch CLI checkpoint."""
+    tmp = tmp_path_factory.mktemp("cli")
+    (tmp / "junk.npz").write_bytes(b"junk")
+    nn.save(nn.Linear(2, 2), tmp / "params.npz")
+    assert nn.cli.main([*QUICK, "--epochs", "2", "--checkpoint", str(tmp / "run.npz")]) == 0
+    return tmp
+
+
+@pytest.mark.parametrize("flags, message", CLI_MORE.values(), ids=CLI_MORE.keys())
+def test_cli_more_flags_rejected_on_one_line(cli_files, capsys, flags, message):
+    capsys.readouterr()
+    flags = [f.replace("{tmp}", str(cli_files)) for f in flags]
+    assert nn.cli.main([*QUICK, *flags]) == 2
+    out, err = capsys.readouterr()
+    assert err.endswith("\n") and err.count("\n") == 1, err  # one line
+    assert err.startswith("python -m nn: error: "), err
+    assert message.replace("{tmp}", str(cli_files)) in err, err
+    assert "Traceback" not in err and out == ""  # nothing trained, nothing printed
+
+
+def test_cli_flags_that_apply_still_work(capsys):
+    assert nn.cli.main([*QUICK, "--optimizer", "sgd", "--momentum", "0.9"]) == 0
+    assert nn.cli.main([*QUICK, "--model", "logreg"]) == 0
+    assert nn.cli.main([*QUICK, "--hidden", "8", "--activation", "tanh", "--seed", "3"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.count("final:") == 3
