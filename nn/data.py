@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .module import _check_bool, _check_seed, spawn_generator
+from .module import _array, _check_bool, _check_seed, spawn_generator
 
 __all__ = ["DataLoader"]
 
@@ -21,10 +21,7 @@ def _rows(a: Any, name: str, owner: str = "DataLoader", numeric: bool = True) ->
             f"{owner}: {name} is a {type(a).__name__}; pass an array with one row per example "
             "(np.asarray(list(...)) for a generator)"
         )
-    try:
-        arr = np.asarray(a)
-    except ValueError:  # numpy: "inhomogeneous shape"
-        raise ValueError(f"{owner}: {name} is ragged (rows of different lengths)") from None
+    arr = _array(a, name, owner)
     if arr.ndim == 0:
         raise ValueError(f"{owner}: {name} must have one row per example, got a 0-d {arr!r}")
     if numeric and arr.dtype.kind not in "biuf":

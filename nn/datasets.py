@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .data import _rows
-from .module import _check_number, _check_seed, _float_dtype
+from .module import _check_number, _check_seed, _check_size, _float_dtype
 
 __all__ = [
     "read_idx",
@@ -244,15 +244,6 @@ def load_mnist(
 
 
 # --- bundled and synthetic -------------------------------------------------------------------
-def _count(n: Any, what: str, owner: str) -> int:
-    """n as an int >= 1, or a clear error naming the argument and the function."""
-    if isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)):
-        if n >= 1:
-            return int(n)
-        raise ValueError(f"{owner}: {what} must be >= 1, got {n}")
-    raise TypeError(f"{owner}: {what} must be an int, got {type(n).__name__} {n!r}")
-
-
 def _spread(x: Any, what: str, owner: str) -> float:
     """x as a finite float >= 0 (a noise level, a radius), or a clear error."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
@@ -319,7 +310,7 @@ def make_moons(
     n_samples: int = 200, noise: float = 0.1, seed: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles in 2-D (labels 0 and 1), with Gaussian ``noise``."""
-    n_samples = _count(n_samples, "n_samples", "make_moons")
+    n_samples = _check_size(n_samples, "n_samples", "make_moons")
     noise = _spread(noise, "noise", "make_moons")
     rng = _rng(seed, "make_moons")
     n_out = n_samples // 2
@@ -351,7 +342,7 @@ def make_spheres(
     """The vanishing-gradients data (worked examples, section 8): two classes of 3-D points
     drawn uniformly in balls of ``radius`` around (1, 1, 1) (label 1) and (-1, 2, -7) (label 0).
     """
-    n_per_class = _count(n_per_class, "n_per_class", "make_spheres")
+    n_per_class = _check_size(n_per_class, "n_per_class", "make_spheres")
     radius = _spread(radius, "radius", "make_spheres")
     rng = _rng(seed, "make_spheres")
     ones = np.array([1.0, 1.0, 1.0]) + _in_ball(rng, n_per_class, 3, radius)
@@ -373,12 +364,13 @@ def make_blobs(
     ``centers`` is a count (centres drawn uniformly in [-10, 10]^n_features) or an array of
     shape (k, n_features). Samples are split as evenly as possible among the clusters.
     """
-    n_samples = _count(n_samples, "n_samples", "make_blobs")
-    n_features = _count(n_features, "n_features", "make_blobs")
+    n_samples = _check_size(n_samples, "n_samples", "make_blobs")
+    n_features = _check_size(n_features, "n_features", "make_blobs")
     cluster_std = _spread(cluster_std, "cluster_std", "make_blobs")
     rng = _rng(seed, "make_blobs")
     if np.isscalar(centers):
-        centers = rng.uniform(-10, 10, size=(_count(centers, "centers", "make_blobs"), n_features))
+        k = _check_size(centers, "centers", "make_blobs")
+        centers = rng.uniform(-10, 10, size=(k, n_features))
     centers = np.asarray(centers, dtype=np.float64)
     if centers.ndim != 2 or len(centers) == 0:
         raise ValueError(

@@ -15,7 +15,7 @@ import numpy as np
 
 from autograd_core import Tensor, stack, where
 
-from .module import _check_bool, _check_index, _check_number, _tuple
+from .module import _array, _check_bool, _check_index, _check_number, _tuple
 
 __all__ = [
     "relu",
@@ -97,10 +97,7 @@ def _input(x: Any, name: str) -> Tensor:
 def _target(target: Any, like: Tensor, name: str) -> Any:
     """The target as a Tensor or an array of the prediction's dtype, with the same shape."""
     if not isinstance(target, Tensor):
-        try:
-            target = np.asarray(target)
-        except ValueError:  # numpy: "inhomogeneous shape"
-            raise ValueError(f"{name}: target is ragged (rows of different lengths)") from None
+        target = _array(target, "target", name)
         if target.dtype.kind not in "biuf":
             raise TypeError(f"{name}: target must be numbers, got dtype {target.dtype}")
         target = target.astype(like.dtype, copy=False)
@@ -188,10 +185,7 @@ def _elementwise_weight(weight: Any, like: Tensor, name: str, what: str = "weigh
     """A rescaling weight that broadcasts to the input's shape (constant unless a Tensor)."""
     if weight is None or isinstance(weight, Tensor):
         return weight
-    try:
-        w = np.asarray(weight)
-    except ValueError:  # numpy: "inhomogeneous shape"
-        raise ValueError(f"{name}: {what} is ragged (rows of different lengths)") from None
+    w = _array(weight, what, name)
     if w.dtype.kind not in "biuf":
         raise TypeError(f"{name}: {what} must be numbers, got dtype {w.dtype}")
     w = w.astype(like.dtype, copy=False)
@@ -411,10 +405,7 @@ def cross_entropy(
     w = _class_weight(weight, k, input.dtype, "cross_entropy")
     if labels is None:
         raise TypeError("cross_entropy: labels is None; pass class indices of shape (n,)")
-    try:
-        raw = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    except ValueError:  # numpy: "inhomogeneous shape"
-        raise ValueError("cross_entropy: labels are ragged (rows of different lengths)") from None
+    raw = _array(labels, "labels", "cross_entropy")
     if raw.dtype.kind == "f" and raw.shape == input.shape:  # class probabilities
         if raw.size and not raw.min() >= 0:  # nan fails the comparison too
             bad = raw[~(raw >= 0)].flat[0]
@@ -724,10 +715,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer indices ``input`` (any
     shape): out[..., :] = weight[input[...], :]. Gradients of repeated indices add up; the
     row ``padding_idx`` gets no gradient (its value is returned as it is)."""
-    try:
-        idx = np.asarray(input.data if isinstance(input, Tensor) else input)
-    except ValueError:  # numpy: "inhomogeneous shape"
-        raise ValueError("embedding: indices are ragged (rows of different lengths)") from None
+    idx = _array(input, "indices", "embedding")
     n = weight.shape[0]
     if idx.dtype.kind not in "iu":
         raise ValueError(f"embedding: indices must be integers, got dtype {idx.dtype}")

@@ -160,6 +160,15 @@ def _tuple(value: Any, n: int, name: str, minimum: int = 1) -> tuple[int, ...]:
     return tuple(int(v) for v in out)
 
 
+def _array(value: Any, what: str, owner: str) -> np.ndarray:
+    """np.asarray(value) (a Tensor's data for a Tensor), with numpy's "inhomogeneous shape"
+    error for ragged nested lists replaced by one naming ``owner`` and ``what``."""
+    try:
+        return np.asarray(value.data if isinstance(value, Tensor) else value)
+    except ValueError:
+        raise ValueError(f"{owner}: {what} is ragged (rows of different lengths)") from None
+
+
 def _float_dtype(dtype: Any, owner: str) -> np.dtype:
     """dtype as a numpy float dtype, or a TypeError naming ``owner`` (parameters are floats)."""
     try:
@@ -406,10 +415,7 @@ class Module:
         for name, (_, _, data) in items.items():
             if name not in state:
                 continue
-            try:
-                value = np.asarray(state[name])
-            except ValueError:  # numpy: "inhomogeneous shape"
-                raise ValueError(f"{owner}: {name} is ragged (rows of different lengths)") from None
+            value = _array(state[name], name, owner)
             if value.dtype.kind == "c" and data.dtype.kind != "c":
                 raise ValueError(f"{owner}: {name} holds complex numbers ({value.dtype})")
             if value.shape != data.shape:

@@ -1341,7 +1341,7 @@ LAYERS = {
     "Embedding ragged indices": (
         lambda: nn.Embedding(5, 2)([[1, 2], [3]]),
         ValueError,
-        "embedding: indices are ragged",
+        "embedding: indices is ragged",
     ),
     "Embedding 0 rows": (
         lambda: nn.Embedding(0, 2),
@@ -1566,7 +1566,7 @@ LOSSES = {
     "cross_entropy ragged labels": (
         lambda: Fn.cross_entropy(logits(), [[0], [1, 2], [0], [1]]),
         ValueError,
-        "cross_entropy: labels are ragged",
+        "cross_entropy: labels is ragged",
     ),
     "cross_entropy too few labels": (
         lambda: Fn.cross_entropy(logits(), np.array([0, 1])),
