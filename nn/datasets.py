@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from .data import _rows
-from .module import _check_number, _check_seed, _check_size, _float_dtype
+from .module import _check_bool, _check_number, _check_seed, _check_size, _float_dtype
+from .safe_npz import as_path
 
 __all__ = [
     "read_idx",
@@ -93,7 +94,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     (or, gzip-compressed, deflate's maximal expansion of it) before anything is allocated, and
     decompression stops at the size the header promises.
     """
-    path = Path(path)
+    path = as_path(path, "read_idx")
     if path.is_dir():
         raise ValueError(f"{path}: is a directory, not an IDX file")
     with open(path, "rb") as raw:
@@ -194,6 +195,9 @@ def load_fashion_mnist(
     Debian package ``dataset-fashion-mnist``.
     """
     dtype = _float_dtype(dtype, "load_fashion_mnist")
+    flatten = _check_bool(flatten, "flatten", "load_fashion_mnist")
+    if path is not None:
+        as_path(path, "load_fashion_mnist")
     directory = Path(path or os.environ.get("FASHION_MNIST_DIR") or FASHION_MNIST_DIR)
     hint = (
         "Install the data with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or "
@@ -212,8 +216,9 @@ def load_mnist(
     runs arbitrary code from the file, so the pickle is read only with ``allow_pickle=True``;
     its training and validation parts (50,000 + 10,000) are joined into one training set.
     """
-    path = Path(path)
+    path = as_path(path, "load_mnist")
     dtype = _float_dtype(dtype, "load_mnist")
+    allow_pickle = _check_bool(allow_pickle, "allow_pickle", "load_mnist")
     if path.is_dir():
         return _load_idx_dir(path, dtype, "MNIST", "Pass the directory holding the IDX files.")
     if not path.is_file():

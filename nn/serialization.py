@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .safe_npz import DEFAULT_MAX_BYTES, load_npz
+from .safe_npz import DEFAULT_MAX_BYTES, as_path, load_npz
 
 __all__ = ["save", "load", "unwritable"]
 
@@ -287,7 +287,7 @@ def load(target: Any, path: PathLike | None = None, /, **objects: Any) -> Any:
             raise TypeError(
                 "nn.load needs a path: nn.load(model, path) or nn.load(path, model=...)"
             )
-        file = Path(target)
+        file = as_path(target, "nn.load")
         ckpt = _checkpoint(file, *_read(file, _max_bytes(objects.values())))
         missing = [name for name in objects if name not in ckpt]
         if missing:
@@ -327,7 +327,7 @@ def load(target: Any, path: PathLike | None = None, /, **objects: Any) -> Any:
         )
     if not _is_path(path):
         raise TypeError(f"nn.load(model, path): path must be a str or os.PathLike, got {path!r}")
-    file = Path(path)
+    file = as_path(path, "nn.load")
     ckpt = _checkpoint(file, *_read(file, _max_bytes([target])))
     if "model" not in ckpt:
         raise ValueError(f"{file}: the checkpoint has no model entry (it has {sorted(ckpt)})")

@@ -2762,3 +2762,127 @@ def test_cli_flags_that_apply_still_work(capsys):
     assert nn.cli.main([*QUICK, "--hidden", "8", "--activation", "tanh", "--seed", "3"]) == 0
     out, err = capsys.readouterr()
     assert err == "" and out.count("final:") == 3
+
+
+# --- nn.init, nn.scalar and the file readers' paths --------------------------------------
+def weight():
+    return nn.Parameter(np.zeros((3, 4)))
+
+
+INIT_AND_PATHS = {
+    "read_idx None": (lambda: read_idx(None), TypeError, "read_idx: path must be a str or os"),
+    "read_idx int": (lambda: read_idx(3), TypeError, "read_idx: path must be .* got 3"),
+    "read_idx empty path": (lambda: read_idx(""), ValueError, "read_idx: the path is empty"),
+    "load_npz None": (lambda: load_npz(None), TypeError, "load_npz: path must be a str"),
+    "load_npz empty path": (lambda: load_npz(""), ValueError, "load_npz: the path is empty"),
+    "load_npz max_bytes -1": (
+        lambda: load_npz(__file__, max_bytes=-1),
+        ValueError,
+        "max_bytes must be an int >= 0",
+    ),
+    "nn.load empty path": (
+        lambda: nn.load(nn.Linear(2, 2), ""),
+        ValueError,
+        "nn.load: the path is empty",
+    ),
+    "load_mnist None": (lambda: D.load_mnist(None), TypeError, "load_mnist: path must be a str"),
+    "load_mnist allow_pickle 'yes'": (
+        lambda: D.load_mnist("/nonexistent", allow_pickle="yes"),
+        TypeError,
+        "load_mnist: allow_pickle must be True or False",
+    ),
+    "load_fashion_mnist path int": (
+        lambda: D.load_fashion_mnist(path=3),
+        TypeError,
+        "load_fashion_mnist: path must be a str",
+    ),
+    "load_fashion_mnist flatten 'no'": (
+        lambda: D.load_fashion_mnist(path="/nonexistent", flatten="no"),
+        TypeError,
+        "flatten must be True or False",
+    ),
+    "kaiming a string": (
+        lambda: nn.init.kaiming_uniform_(weight(), a="1"),
+        TypeError,
+        "kaiming_uniform_: a must be a number, got str",
+    ),
+    "kaiming mode 'fan'": (
+        lambda: nn.init.kaiming_normal_(weight(), mode="fan"),
+        ValueError,
+        "mode must be 'fan_in' or 'fan_out'",
+    ),
+    "xavier gain -1": (
+        lambda: nn.init.xavier_uniform_(weight(), gain=-1),
+        ValueError,
+        "xavier_uniform_: gain must be >= 0, got -1",
+    ),
+    "xavier gain string": (lambda: nn.init.xavier_normal_(weight(), gain="1"), TypeError, "gain"),
+    "normal_ std -1": (
+        lambda: nn.init.normal_(weight(), std=-1),
+        ValueError,
+        "normal_: std must be >= 0",
+    ),
+    "normal_ std nan": (
+        lambda: nn.init.normal_(weight(), std=np.nan),
+        ValueError,
+        "std must be a finite",
+    ),
+    "uniform_ a > b": (
+        lambda: nn.init.uniform_(weight(), 1, 0),
+        ValueError,
+        "uniform_: a must be <= b, got a=1 > b=0",
+    ),
+    "uniform_ nan bound": (
+        lambda: nn.init.uniform_(weight(), np.nan, 1),
+        ValueError,
+        "a must be a finite",
+    ),
+    "constant_ string": (
+        lambda: nn.init.constant_(weight(), "a"),
+        TypeError,
+        "constant_: val must be a number",
+    ),
+    "constant_ nan": (
+        lambda: nn.init.constant_(weight(), np.nan),
+        ValueError,
+        "val must be a finite",
+    ),
+    "calculate_gain slope string": (
+        lambda: nn.init.calculate_gain("leaky_relu", "a"),
+        TypeError,
+        "calculate_gain: param must be a number",
+    ),
+    "init generator float": (
+        lambda: nn.init.normal_(weight(), generator=1.5),
+        TypeError,
+        "nn.init: seed must be",
+    ),
+    "scalar Neuron(0)": (
+        lambda: nn.scalar.Neuron(0),
+        ValueError,
+        "Neuron: nin must be >= 1, got 0",
+    ),
+    "scalar Neuron(2.5)": (lambda: nn.scalar.Neuron(2.5), TypeError, "Neuron: nin must be an int"),
+    "scalar Layer(2, 0)": (lambda: nn.scalar.Layer(2, 0), ValueError, "Layer: nout must be >= 1"),
+    "scalar MLP(2, 3)": (
+        lambda: nn.scalar.MLP(2, 3),
+        TypeError,
+        r"MLP: nouts must be a non-empty list of layer sizes \(e.g. \[16, 1\]\), got 3",
+    ),
+    "scalar MLP(2, [])": (
+        lambda: nn.scalar.MLP(2, []),
+        TypeError,
+        "nouts must be a non-empty list",
+    ),
+    "scalar Neuron on strings": (
+        lambda: nn.scalar.Neuron(2)(["a", "b"]),
+        TypeError,
+        r"Neuron: inputs must be numbers or Scalars, got \['a', 'b'\]",
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, message", INIT_AND_PATHS.values(), ids=INIT_AND_PATHS.keys())
+def test_nn_init_scalar_and_paths(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
