@@ -2,7 +2,9 @@
 clear library error (the exception type AND a message naming the problem), never a traceback
 from inside numpy, never a silent wrong answer.
 
-Categories: construction, arguments, nn, files, CLI. Each case is one parametrized test.
+Categories: construction, arguments, nn, files, CLI (the first corpus); then nn layers, nn
+losses, nn optimizers/schedulers/clipping, nn data, nn fit/checkpoints/serialization, CLI
+flags, and nn.init/nn.scalar/file paths. Each case is one parametrized test.
 """
 
 from __future__ import annotations
