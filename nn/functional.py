@@ -264,7 +264,8 @@ def binary_cross_entropy_with_logits(
 
 def _labels(labels: Any, n: int, shape: tuple[int, ...], name: str) -> np.ndarray:
     """Integer class indices of shape (n,), checked."""
-    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    tensor = isinstance(labels, Tensor)
+    labels = np.asarray(labels.data if tensor else labels)
     if labels.shape == shape and labels.dtype.kind in "biu":
         raise ValueError(
             f"{name}: labels of shape {labels.shape} (integers, like the logits {shape}) look "
@@ -277,7 +278,10 @@ def _labels(labels: Any, n: int, shape: tuple[int, ...], name: str) -> np.ndarra
             f"got {labels.shape}"
         )
     if labels.dtype.kind not in "iu":
-        raise ValueError(f"{name}: labels must be integer class indices, got dtype {labels.dtype}")
+        raise ValueError(
+            f"{name}: labels must be integer class indices, got dtype {labels.dtype}"
+            + (" (a Tensor holds floats: pass the labels as an integer ndarray)" if tensor else "")
+        )
     return labels
 
 
@@ -421,7 +425,7 @@ def cross_entropy(
             T *= 1.0 / n
     else:
         T, divisor = _class_targets(
-            _labels(raw, n, input.shape, "cross_entropy"),
+            _labels(labels if isinstance(labels, Tensor) else raw, n, input.shape, "cross_entropy"),
             k,
             input.dtype,
             w,

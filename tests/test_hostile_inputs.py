@@ -1555,6 +1555,16 @@ LOSSES = {
         ValueError,
         "integer class indices, got dtype bool",
     ),
+    "cross_entropy labels as a Tensor": (
+        lambda: Fn.cross_entropy(logits(), Tensor([0, 1, 2, 0])),
+        ValueError,
+        "got dtype float64 \\(a Tensor holds floats: pass the labels as an integer ndarray\\)",
+    ),
+    "nll_loss labels as a Tensor": (
+        lambda: Fn.nll_loss(logits(), Tensor([0, 1, 2, 0])),
+        ValueError,
+        "nll_loss: labels must be integer class indices.*a Tensor holds floats",
+    ),
     "cross_entropy string labels": (
         lambda: Fn.cross_entropy(logits(), ["a", "b", "c", "d"]),
         ValueError,
