@@ -417,6 +417,8 @@ def validate_args(args: argparse.Namespace, given: set[str] | None = None) -> No
     if not 0 <= args.momentum < 1:
         problems.append(f"--momentum must be in [0, 1), got {args.momentum:g}")
     bad_hidden = [h for h in args.hidden if h < 1]
+    if args.model == "mlp" and not args.hidden:
+        problems.append("--hidden needs at least one size (--model logreg has no hidden layer)")
     if args.model == "mlp" and bad_hidden:
         problems.append(f"--hidden sizes must be >= 1, got {' '.join(map(str, args.hidden))}")
     if args.threads < 0:

@@ -2663,6 +2663,9 @@ CLI_MORE = {
     "threads float": (["--threads", "1.5"], "argument --threads: invalid int value"),
     "batch-size float": (["--batch-size", "32.0"], "argument --batch-size: invalid int value"),
     "hidden float": (["--hidden", "16.5"], "argument --hidden: invalid int value: '16.5'"),
+    "hidden without sizes": (["--hidden"], "--hidden needs at least one size"),
+    "quiet with a value": (["--quiet", "yes"], "unrecognized arguments: yes"),
+    "epochs beyond int": (["--epochs", "1e3"], "argument --epochs: invalid int value: '1e3'"),
     "hidden with logreg": (
         ["--model", "logreg", "--hidden", "32"],
         "--hidden applies only with --model mlp; it would be ignored here",
