@@ -620,6 +620,7 @@ def dropout(
     scaled by 1 / (1 - p), so the expected value is unchanged and evaluation is the identity.
     The mask is drawn from ``generator`` (default: a fresh, unseeded generator)."""
     _check_number(p, "p", "dropout", 0.0, 1.0)
+    input = _input(input, "dropout")
     if not _check_bool(training, "training", "dropout") or p == 0.0:
         return input
     rng = generator if generator is not None else np.random.default_rng()
@@ -657,6 +658,7 @@ def batch_norm(
     updated in place: running = (1 - momentum) running + momentum stat, with the unbiased
     batch variance (``momentum=None``: the cumulative average is the caller's business, see
     ``BatchNorm2d``). Otherwise the running statistics are used as constants."""
+    input = _input(input, "batch_norm")
     given = [a for a in (running_mean, weight, bias) if a is not None]
     num_features = given[0].shape[0] if given else (input.shape[1] if input.ndim >= 2 else -1)
     axes, vec = _channel_axes(input, num_features, "batch_norm")
@@ -697,6 +699,7 @@ def layer_norm(
 ) -> Tensor:
     """(x - mean) / sqrt(var + eps) * weight + bias, with mean and (biased) var over the
     last len(normalized_shape) axes, which must equal ``normalized_shape``."""
+    input = _input(input, "layer_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[-k:]) != shape:
@@ -722,7 +725,9 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     idx = _array(input, "indices", "embedding")
     n = weight.shape[0]
     if idx.dtype.kind not in "iu":
-        raise ValueError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+        tensor = isinstance(input, Tensor)
+        hint = " (a Tensor holds floats: pass an integer ndarray)" if tensor else ""
+        raise ValueError(f"embedding: indices must be integers, got dtype {idx.dtype}{hint}")
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx[(idx < 0) | (idx >= n)].flat[0]
         raise ValueError(f"embedding: index {bad} is out of range for {n} embeddings [0, {n})")

@@ -1335,6 +1335,11 @@ LAYERS = {
         ValueError,
         "must be integers, got dtype float64",
     ),
+    "Embedding indices as a Tensor": (
+        lambda: nn.Embedding(5, 2)(Tensor([1, 2])),
+        ValueError,
+        "indices must be integers, got dtype float64 \\(a Tensor holds floats",
+    ),
     "Embedding bool indices": (
         lambda: nn.Embedding(5, 2)(np.array([True])),
         ValueError,
@@ -1518,6 +1523,12 @@ def test_nn_layers_without_parameters_take_arrays(layer):
 
 
 def test_nn_layers_pooling_and_dropout_take_arrays():
+    for out in (
+        nn.functional.layer_norm(np.ones((2, 3)), 3),  # were bare ndarrays
+        nn.functional.batch_norm(np.arange(6.0).reshape(3, 2), None, None, training=True),
+        nn.functional.dropout(np.ones(3), 0.5),
+    ):
+        assert isinstance(out, Tensor)
     assert isinstance(nn.AdaptiveAvgPool2d(1)(X4), Tensor)  # was a bare ndarray
     assert isinstance(nn.functional.adaptive_avg_pool2d(X4, 1), Tensor)
     assert nn.MaxPool2d(2)(X4).shape == (2, 3, 2, 2)
