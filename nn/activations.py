@@ -7,9 +7,11 @@ library never overwrites a Tensor's data, so ``inplace=True`` is a ValueError.
 
 from __future__ import annotations
 
+from typing import Any
+
 from autograd_core import Tensor
 
-from .module import Module
+from .module import Module, _as_tensor, _check_number
 
 __all__ = [
     "LeakyReLU",
@@ -42,10 +44,10 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         _check_not_inplace("LeakyReLU", inplace)
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = _check_number(negative_slope, "negative_slope", "LeakyReLU")
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.leaky_relu(self.negative_slope)
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -57,10 +59,10 @@ class ELU(Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
         _check_not_inplace("ELU", inplace)
-        self.alpha = float(alpha)
+        self.alpha = _check_number(alpha, "alpha", "ELU")
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.elu(self.alpha)
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).elu(self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -73,8 +75,8 @@ class SELU(Module):
         super().__init__()
         _check_not_inplace("SELU", inplace)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.selu()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).selu()
 
 
 class GELU(Module):
@@ -86,8 +88,8 @@ class GELU(Module):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.gelu(self.approximate)
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).gelu(self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -100,8 +102,8 @@ class SiLU(Module):
         super().__init__()
         _check_not_inplace("SiLU", inplace)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.silu()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).silu()
 
 
 class Softplus(Module):
@@ -109,12 +111,11 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
         super().__init__()
-        if beta <= 0:
-            raise ValueError(f"Softplus: beta must be > 0, got {beta!r}")
-        self.beta, self.threshold = float(beta), float(threshold)
+        self.beta = _check_number(beta, "beta", "Softplus", 0.0, low_open=True)
+        self.threshold = _check_number(threshold, "threshold", "Softplus")
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.softplus(self.beta, self.threshold)
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).softplus(self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -123,8 +124,8 @@ class Softplus(Module):
 class Softsign(Module):
     """x / (1 + |x|)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.softsign()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).softsign()
 
 
 class Hardtanh(Module):
@@ -133,14 +134,16 @@ class Hardtanh(Module):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
         super().__init__()
         _check_not_inplace("Hardtanh", inplace)
+        min_val = _check_number(min_val, "min_val", "Hardtanh")
+        max_val = _check_number(max_val, "max_val", "Hardtanh")
         if min_val > max_val:
             raise ValueError(
                 f"Hardtanh: min_val ({min_val!r}) must not be greater than max_val ({max_val!r})"
             )
         self.min_val, self.max_val = float(min_val), float(max_val)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.hardtanh(self.min_val, self.max_val)
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).hardtanh(self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}"
@@ -164,8 +167,8 @@ class Hardsigmoid(Module):
         super().__init__()
         _check_not_inplace("Hardsigmoid", inplace)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.hardsigmoid()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).hardsigmoid()
 
 
 class Hardswish(Module):
@@ -175,8 +178,8 @@ class Hardswish(Module):
         super().__init__()
         _check_not_inplace("Hardswish", inplace)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.hardswish()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).hardswish()
 
 
 class Mish(Module):
@@ -186,12 +189,12 @@ class Mish(Module):
         super().__init__()
         _check_not_inplace("Mish", inplace)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.mish()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).mish()
 
 
 class LogSigmoid(Module):
     """log(sigmoid(x)) = -softplus(-x), stable at any |x|."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.log_sigmoid()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).log_sigmoid()

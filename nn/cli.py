@@ -36,7 +36,7 @@ from .layers import CNN
 from .module import MLP, LogisticRegression, Module, manual_seed
 from .optim import SGD, Adam, Optimizer
 from .optim.lr_scheduler import ExponentialLR
-from .serialization import save
+from .serialization import save, unwritable
 from .train import evaluate, fit
 
 __all__ = [
@@ -379,16 +379,37 @@ def _positive(name: str, value: float | None, allow_zero: bool = False) -> str |
     return f"{name} must be a finite number {bound}, got {value:g}"
 
 
-def validate_args(args: argparse.Namespace) -> None:
+#: flags that only mean something with another flag's value: (flag, dest, applies, needs)
+_ONLY_WITH: tuple[tuple[str, str, Callable[[argparse.Namespace], bool], str], ...] = (
+    ("--hidden", "hidden", lambda a: a.model == "mlp", "--model mlp"),
+    ("--activation", "activation", lambda a: a.model == "mlp", "--model mlp"),
+    ("--momentum", "momentum", lambda a: a.optimizer == "sgd", "--optimizer sgd"),
+    (
+        "--data-dir",
+        "data_dir",
+        lambda a: a.dataset in ("fashion-mnist", "mnist"),
+        "--dataset fashion-mnist or mnist",
+    ),
+    ("--allow-pickle", "allow_pickle", lambda a: a.dataset == "mnist", "--dataset mnist"),
+)
+
+
+def validate_args(args: argparse.Namespace, given: set[str] | None = None) -> None:
     """Reject values that would train nonsense or fail only after training; raises
-    ``ValueError`` naming the flag and the value. ``--save`` is checked here, before training:
-    its directory must exist and be writable, and it must not be a directory itself."""
+    ``ValueError`` naming the flag and the value. ``--save`` and ``--checkpoint`` are checked
+    here, before training: their directory must exist and be writable, they must not be a
+    directory or the same file; ``--resume`` must be an existing file. ``given`` (the dests
+    of the flags on the command line, from ``main``) also rejects a flag that the other
+    flags make meaningless (``--momentum`` with ``--optimizer adam``), which would
+    otherwise be ignored silently."""
     problems = [
         _positive("--lr", args.lr),
         _positive("--lr-decay", args.lr_decay),
         _positive("--weight-decay", args.weight_decay, allow_zero=True),
         _positive("--momentum", args.momentum, allow_zero=True),
     ]
+    if args.lr is not None and args.lr > float(np.finfo(args.dtype).max):
+        problems.append(f"--lr {args.lr:g} does not fit in --dtype {args.dtype}")
     if args.epochs < 1:
         problems.append(f"--epochs must be >= 1, got {args.epochs}")
     if args.batch_size < 1:
@@ -396,28 +417,45 @@ def validate_args(args: argparse.Namespace) -> None:
     if not 0 <= args.momentum < 1:
         problems.append(f"--momentum must be in [0, 1), got {args.momentum:g}")
     bad_hidden = [h for h in args.hidden if h < 1]
+    if args.model == "mlp" and not args.hidden:
+        problems.append("--hidden needs at least one size (--model logreg has no hidden layer)")
     if args.model == "mlp" and bad_hidden:
         problems.append(f"--hidden sizes must be >= 1, got {' '.join(map(str, args.hidden))}")
     if args.threads < 0:
         problems.append(f"--threads must be >= 0 (0 = library default), got {args.threads}")
+    if args.seed < 0:
+        problems.append(f"--seed must be >= 0, got {args.seed}")
+    if args.limit < 0:
+        problems.append(f"--limit must be >= 0 (0 = all rows), got {args.limit}")
+    for flag, dest, applies, needs in _ONLY_WITH:
+        if given is not None and dest in given and not applies(args):
+            problems.append(f"{flag} applies only with {needs}; it would be ignored here")
     problem = next((p for p in problems if p), None)
     if problem:
         raise ValueError(problem)
-    if args.save:
-        _check_writable(args.save)
+    for flag, path in (("--save", args.save), ("--checkpoint", args.checkpoint)):
+        reason = None if path is None else unwritable(path)
+        if reason is not None:
+            raise ValueError(f"{flag} {path}: {reason}")
+    if args.resume is not None and not os.path.isfile(args.resume):
+        reason = "is a directory" if os.path.isdir(args.resume) else "no such file"
+        raise ValueError(f"--resume {args.resume}: {reason}; give the checkpoint file")
+    for flag, other in (("--checkpoint", args.checkpoint), ("--resume", args.resume)):
+        if args.save and other and os.path.realpath(args.save) == os.path.realpath(other):
+            raise ValueError(
+                f"--save {args.save} is also the {flag} checkpoint: the parameters would "
+                "overwrite it; give --save another file"
+            )
 
 
-def _check_writable(path_name: str) -> None:
-    path = os.path.abspath(path_name)
-    parent = os.path.dirname(path)
-    if os.path.isdir(path):
-        raise ValueError(f"--save {path_name}: is a directory; give a file name (e.g. model.npz)")
-    if not os.path.isdir(parent):
-        raise ValueError(f"--save {path_name}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"--save {path_name}: directory {parent} is not writable")
-    if os.path.exists(path) and not os.access(path, os.W_OK):
-        raise ValueError(f"--save {path_name}: the existing file is not writable")
+def _given(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> set[str]:
+    """The dests of the flags given on the command line: argparse fills in a default only
+    for an attribute the namespace does not have yet, so a namespace pre-filled with a
+    marker keeps the marker exactly where nothing was given."""
+    marker = object()
+    dests = vars(parser.parse_args([])).keys()
+    namespace = argparse.Namespace(**dict.fromkeys(dests, marker))
+    return {k for k, v in vars(parser.parse_args(argv, namespace)).items() if v is not marker}
 
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
@@ -428,13 +466,14 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
+        given = _given(parser, argv)
         if args.demo:
             parser.set_defaults(**DEMO)  # explicit flags still win
             args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a parse error already printed on one line
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        validate_args(args)
+        validate_args(args, given)
         if args.demo:
             hidden = " ".join(map(str, args.hidden))
             print(

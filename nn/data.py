@@ -7,23 +7,25 @@ from typing import Any
 
 import numpy as np
 
-from .module import _check_seed, spawn_generator
+from .module import _array, _check_bool, _check_seed, spawn_generator
 
 __all__ = ["DataLoader"]
 
 
-def _rows(a: Any, name: str) -> np.ndarray:
+def _rows(a: Any, name: str, owner: str = "DataLoader", numeric: bool = True) -> np.ndarray:
     """a as an array with at least one axis (rows), or a clear error naming ``name``."""
     if a is None:
-        raise TypeError(f"DataLoader: {name} is None; pass an array with one row per example")
-    try:
-        arr = np.asarray(a)
-    except ValueError:  # numpy: "inhomogeneous shape"
-        raise ValueError(f"DataLoader: {name} is ragged (rows of different lengths)") from None
+        raise TypeError(f"{owner}: {name} is None; pass an array with one row per example")
+    if isinstance(a, (Iterator, Mapping, set)):  # np.asarray makes a 0-d object array of it
+        raise TypeError(
+            f"{owner}: {name} is a {type(a).__name__}; pass an array with one row per example "
+            "(np.asarray(list(...)) for a generator)"
+        )
+    arr = _array(a, name, owner)
     if arr.ndim == 0:
-        raise ValueError(f"DataLoader: {name} must have one row per example, got a 0-d {arr!r}")
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"DataLoader: {name} must be numeric, got dtype {arr.dtype}")
+        raise ValueError(f"{owner}: {name} must have one row per example, got a 0-d {arr!r}")
+    if numeric and arr.dtype.kind not in "biuf":
+        raise TypeError(f"{owner}: {name} must be numeric, got dtype {arr.dtype}")
     return arr
 
 
@@ -57,8 +59,8 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be an int >= 1, got {batch_size!r}")
         self.X, self.y = X, y
         self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
+        self.shuffle = _check_bool(shuffle, "shuffle", "DataLoader")
+        self.drop_last = _check_bool(drop_last, "drop_last", "DataLoader")
         self._rng = (
             spawn_generator()
             if seed is None
@@ -89,6 +91,8 @@ class DataLoader:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore the shuffling generator from ``state_dict()``."""
+        if not isinstance(state, Mapping):
+            raise ValueError(f"DataLoader.load_state_dict: not a DataLoader state: {state!r}")
         try:
             self._rng.bit_generator.state = dict(state["rng"])
         except (KeyError, TypeError, ValueError) as exc:

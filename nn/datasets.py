@@ -17,12 +17,15 @@ import math
 import os
 import pickle
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .module import _check_seed, _float_dtype
+from .data import _rows
+from .module import _check_bool, _check_number, _check_seed, _check_size, _float_dtype
+from .safe_npz import as_path
 
 __all__ = [
     "read_idx",
@@ -91,7 +94,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     (or, gzip-compressed, deflate's maximal expansion of it) before anything is allocated, and
     decompression stops at the size the header promises.
     """
-    path = Path(path)
+    path = as_path(path, "read_idx")
     if path.is_dir():
         raise ValueError(f"{path}: is a directory, not an IDX file")
     with open(path, "rb") as raw:
@@ -192,6 +195,9 @@ def load_fashion_mnist(
     Debian package ``dataset-fashion-mnist``.
     """
     dtype = _float_dtype(dtype, "load_fashion_mnist")
+    flatten = _check_bool(flatten, "flatten", "load_fashion_mnist")
+    if path is not None:
+        as_path(path, "load_fashion_mnist")
     directory = Path(path or os.environ.get("FASHION_MNIST_DIR") or FASHION_MNIST_DIR)
     hint = (
         "Install the data with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or "
@@ -210,12 +216,20 @@ def load_mnist(
     runs arbitrary code from the file, so the pickle is read only with ``allow_pickle=True``;
     its training and validation parts (50,000 + 10,000) are joined into one training set.
     """
-    path = Path(path)
+    path = as_path(path, "load_mnist")
     dtype = _float_dtype(dtype, "load_mnist")
+    allow_pickle = _check_bool(allow_pickle, "allow_pickle", "load_mnist")
     if path.is_dir():
         return _load_idx_dir(path, dtype, "MNIST", "Pass the directory holding the IDX files.")
     if not path.is_file():
         raise FileNotFoundError(f"MNIST: {path} is neither a directory of IDX files nor a file")
+    with open(path, "rb") as f:
+        is_gzip = f.read(2) == b"\x1f\x8b"
+    if not is_gzip and not allow_pickle:  # do not call any file "a pickle"
+        raise ValueError(
+            f"MNIST: {path} is neither a directory of IDX files nor a gzip file (Nielsen's "
+            "mnist.pkl.gz)"
+        )
     if not allow_pickle:
         raise ValueError(
             f"{path} is a pickle; unpickling can run arbitrary code, so load_mnist reads it "
@@ -235,15 +249,6 @@ def load_mnist(
 
 
 # --- bundled and synthetic -------------------------------------------------------------------
-def _count(n: Any, what: str, owner: str) -> int:
-    """n as an int >= 1, or a clear error naming the argument and the function."""
-    if isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)):
-        if n >= 1:
-            return int(n)
-        raise ValueError(f"{owner}: {what} must be >= 1, got {n}")
-    raise TypeError(f"{owner}: {what} must be an int, got {type(n).__name__} {n!r}")
-
-
 def _spread(x: Any, what: str, owner: str) -> float:
     """x as a finite float >= 0 (a noise level, a radius), or a clear error."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
@@ -267,12 +272,13 @@ def split_train_test(
     ``(X_train, X_test, y_train, y_test)`` and takes ``test_size``/``random_state``, so code
     written for one would unpack the other's results silently in the wrong order.
     """
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    if X is None or y is None or np.ndim(X) == 0 or np.ndim(y) == 0:
+    _check_number(test_fraction, "test_fraction", "split_train_test", 0, 1, True, True)
+    if X is None or y is None or isinstance(X, Iterator) or isinstance(y, Iterator):
         raise TypeError("split_train_test: X and y must be arrays with one row per example")
+    X = _rows(X, "X", "split_train_test", numeric=False)
+    y = _rows(y, "y", "split_train_test", numeric=False)
     if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+        raise ValueError(f"split_train_test: X has {len(X)} rows but y has {len(y)}")
     order = _rng(seed, "split_train_test").permutation(len(X))
     n_test = max(1, int(round(test_fraction * len(X))))
     if n_test >= len(X):
@@ -309,7 +315,7 @@ def make_moons(
     n_samples: int = 200, noise: float = 0.1, seed: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles in 2-D (labels 0 and 1), with Gaussian ``noise``."""
-    n_samples = _count(n_samples, "n_samples", "make_moons")
+    n_samples = _check_size(n_samples, "n_samples", "make_moons")
     noise = _spread(noise, "noise", "make_moons")
     rng = _rng(seed, "make_moons")
     n_out = n_samples // 2
@@ -341,7 +347,7 @@ def make_spheres(
     """The vanishing-gradients data (worked examples, section 8): two classes of 3-D points
     drawn uniformly in balls of ``radius`` around (1, 1, 1) (label 1) and (-1, 2, -7) (label 0).
     """
-    n_per_class = _count(n_per_class, "n_per_class", "make_spheres")
+    n_per_class = _check_size(n_per_class, "n_per_class", "make_spheres")
     radius = _spread(radius, "radius", "make_spheres")
     rng = _rng(seed, "make_spheres")
     ones = np.array([1.0, 1.0, 1.0]) + _in_ball(rng, n_per_class, 3, radius)
@@ -363,12 +369,13 @@ def make_blobs(
     ``centers`` is a count (centres drawn uniformly in [-10, 10]^n_features) or an array of
     shape (k, n_features). Samples are split as evenly as possible among the clusters.
     """
-    n_samples = _count(n_samples, "n_samples", "make_blobs")
-    n_features = _count(n_features, "n_features", "make_blobs")
+    n_samples = _check_size(n_samples, "n_samples", "make_blobs")
+    n_features = _check_size(n_features, "n_features", "make_blobs")
     cluster_std = _spread(cluster_std, "cluster_std", "make_blobs")
     rng = _rng(seed, "make_blobs")
     if np.isscalar(centers):
-        centers = rng.uniform(-10, 10, size=(_count(centers, "centers", "make_blobs"), n_features))
+        k = _check_size(centers, "centers", "make_blobs")
+        centers = rng.uniform(-10, 10, size=(k, n_features))
     centers = np.asarray(centers, dtype=np.float64)
     if centers.ndim != 2 or len(centers) == 0:
         raise ValueError(

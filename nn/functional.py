@@ -15,6 +15,8 @@ import numpy as np
 
 from autograd_core import Tensor, stack, where
 
+from .module import _array, _check_bool, _check_index, _check_number, _tuple
+
 __all__ = [
     "relu",
     "sigmoid",
@@ -51,29 +53,29 @@ __all__ = [
 _LOG_FLOOR = float(np.exp(-100.0))
 
 
-def relu(x: Tensor) -> Tensor:
+def relu(x: Any) -> Tensor:
     """max(0, x) elementwise."""
-    return x.relu()
+    return _input(x, "relu").relu()
 
 
-def sigmoid(x: Tensor) -> Tensor:
+def sigmoid(x: Any) -> Tensor:
     """1 / (1 + e^-x) elementwise."""
-    return x.sigmoid()
+    return _input(x, "sigmoid").sigmoid()
 
 
-def tanh(x: Tensor) -> Tensor:
+def tanh(x: Any) -> Tensor:
     """tanh(x) elementwise."""
-    return x.tanh()
+    return _input(x, "tanh").tanh()
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
+def softmax(x: Any, axis: int = -1) -> Tensor:
     """e^x / sum(e^x) along ``axis``."""
-    return x.softmax(axis=axis)
+    return _input(x, "softmax").softmax(axis=axis)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """x - logsumexp(x) along ``axis``."""
-    return x.log_softmax(axis=axis)
+    return _input(x, "log_softmax").log_softmax(axis=axis)
 
 
 def _input(x: Any, name: str) -> Tensor:
@@ -95,7 +97,7 @@ def _input(x: Any, name: str) -> Tensor:
 def _target(target: Any, like: Tensor, name: str) -> Any:
     """The target as a Tensor or an array of the prediction's dtype, with the same shape."""
     if not isinstance(target, Tensor):
-        target = np.asarray(target)
+        target = _array(target, "target", name)
         if target.dtype.kind not in "biuf":
             raise TypeError(f"{name}: target must be numbers, got dtype {target.dtype}")
         target = target.astype(like.dtype, copy=False)
@@ -105,6 +107,18 @@ def _target(target: Any, like: Tensor, name: str) -> Any:
             "they must match (reshape one of them rather than rely on broadcasting)"
         )
     return target
+
+
+def _unit_targets(target: Any, name: str) -> None:
+    """Targets of a binary cross-entropy are probabilities: any value outside [0, 1] (a class
+    index such as 2, a -1/+1 label, nan) would give a finite but meaningless loss."""
+    t = target.data if isinstance(target, Tensor) else target
+    if t.size and not (t.min() >= 0 and t.max() <= 1):  # nan fails both comparisons
+        bad = t[~((t >= 0) & (t <= 1))].flat[0]
+        raise ValueError(
+            f"{name}: target must be probabilities in [0, 1] (0/1 labels or soft labels), got "
+            f"{bad}; for class indices use cross_entropy"
+        )
 
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -151,9 +165,8 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     """Huber loss: 0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta), d = input -
     target, elementwise and reduced. ``delta`` must be > 0."""
     _check_reduction(reduction, "huber_loss")
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
-    return _reduce(_huber(input, target, float(delta), "huber_loss"), reduction)
+    delta = _check_number(delta, "delta", "huber_loss", 0.0, low_open=True)
+    return _reduce(_huber(input, target, delta, "huber_loss"), reduction)
 
 
 def smooth_l1_loss(
@@ -162,23 +175,25 @@ def smooth_l1_loss(
     """Smooth L1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target),
     i.e. huber_loss(delta=beta) / beta; ``beta = 0`` is the L1 loss. ``beta`` must be >= 0."""
     _check_reduction(reduction, "smooth_l1_loss")
-    if not beta >= 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    beta = _check_number(beta, "beta", "smooth_l1_loss", 0.0)
     if beta == 0:
         return l1_loss(input, target, reduction)
     return _reduce(_huber(input, target, float(beta), "smooth_l1_loss") * (1.0 / beta), reduction)
 
 
-def _elementwise_weight(weight: Any, like: Tensor, name: str) -> Any:
+def _elementwise_weight(weight: Any, like: Tensor, name: str, what: str = "weight") -> Any:
     """A rescaling weight that broadcasts to the input's shape (constant unless a Tensor)."""
     if weight is None or isinstance(weight, Tensor):
         return weight
-    w = np.asarray(weight, dtype=like.dtype)
+    w = _array(weight, what, name)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: {what} must be numbers, got dtype {w.dtype}")
+    w = w.astype(like.dtype, copy=False)
     try:
         np.broadcast_shapes(w.shape, like.shape)
     except ValueError:
         raise ValueError(
-            f"{name}: weight of shape {w.shape} does not broadcast to the input's shape "
+            f"{name}: {what} of shape {w.shape} does not broadcast to the input's shape "
             f"{like.shape}"
         ) from None
     return w
@@ -197,6 +212,7 @@ def binary_cross_entropy(
     _check_reduction(reduction, "binary_cross_entropy")
     input = _input(input, "binary_cross_entropy")
     target = _target(target, input, "binary_cross_entropy")
+    _unit_targets(target, "binary_cross_entropy")
     x = input.data
     outside = ~((x >= 0) & (x <= 1))  # nan compares false both ways: it is outside too
     if outside.any():
@@ -231,12 +247,15 @@ def binary_cross_entropy_with_logits(
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input = _input(input, "binary_cross_entropy_with_logits")
     target = _target(target, input, "binary_cross_entropy_with_logits")
+    _unit_targets(target, "binary_cross_entropy_with_logits")
     zeros = Tensor(np.zeros(input.shape, dtype=input.dtype))
     softplus = stack([zeros, input], axis=-1).logsumexp(axis=-1)
     if pos_weight is None:
         loss = softplus - input * target
     else:
-        q = _elementwise_weight(pos_weight, input, "binary_cross_entropy_with_logits")
+        q = _elementwise_weight(
+            pos_weight, input, "binary_cross_entropy_with_logits", "pos_weight"
+        )
         qt = target * q
         loss = (1.0 - target + qt) * softplus - input * qt
     weight = _elementwise_weight(weight, input, "binary_cross_entropy_with_logits")
@@ -245,23 +264,33 @@ def binary_cross_entropy_with_logits(
 
 def _labels(labels: Any, n: int, shape: tuple[int, ...], name: str) -> np.ndarray:
     """Integer class indices of shape (n,), checked."""
-    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    tensor = isinstance(labels, Tensor)
+    labels = np.asarray(labels.data if tensor else labels)
+    if labels.shape == shape and labels.dtype.kind in "biu":
+        raise ValueError(
+            f"{name}: labels of shape {labels.shape} (integers, like the logits {shape}) look "
+            "like one-hot rows; pass class indices (labels.argmax(axis=1)) or class "
+            "probabilities as floats"
+        )
     if labels.shape != (n,):
         raise ValueError(
             f"{name}: logits have shape {shape}, so labels must have shape ({n},); "
             f"got {labels.shape}"
         )
     if labels.dtype.kind not in "iu":
-        raise ValueError(f"{name}: labels must be integer class indices, got dtype {labels.dtype}")
+        raise ValueError(
+            f"{name}: labels must be integer class indices, got dtype {labels.dtype}"
+            + (" (a Tensor holds floats: pass the labels as an integer ndarray)" if tensor else "")
+        )
     return labels
 
 
-def _out_of_range(labels: np.ndarray, num_classes: int) -> None:
+def _out_of_range(labels: np.ndarray, num_classes: int, name: str) -> None:
     """Raise for the first label outside [0, num_classes)."""
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         bad = labels[(labels < 0) | (labels >= num_classes)][0]
         raise ValueError(
-            f"label {bad} is out of range for {num_classes} classes [0, {num_classes})"
+            f"{name}: label {bad} is out of range for {num_classes} classes [0, {num_classes})"
         )
 
 
@@ -285,6 +314,7 @@ def _class_targets(
     ignore_index: int,
     label_smoothing: float,
     mean: bool,
+    name: str = "cross_entropy",
 ) -> tuple[np.ndarray, float]:
     """The (n, k) target rows T with loss_i = -sum_c T_ic log p_ic, and the mean's divisor.
 
@@ -300,7 +330,7 @@ def _class_targets(
     if n and (labels.min() < 0 or 0 <= ignore_index < k):
         rows = np.flatnonzero(labels != ignore_index)
         kept = labels[rows]
-        _out_of_range(kept, k)
+        _out_of_range(kept, k, name)
     else:
         rows, kept = np.arange(n), labels
     try:
@@ -311,7 +341,7 @@ def _class_targets(
         on = (1.0 - label_smoothing) * scale
         T[rows, kept] = on if w_y is None else on * w_y
     except IndexError:
-        _out_of_range(kept, k)
+        _out_of_range(kept, k, name)
         raise
     if label_smoothing:
         T[rows] += (label_smoothing / k * scale) * (1.0 if weight is None else weight)
@@ -319,10 +349,8 @@ def _class_targets(
 
 
 def _check_labels_args(label_smoothing: float, ignore_index: Any, name: str) -> None:
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    if int(ignore_index) != ignore_index:
-        raise ValueError(f"{name}: ignore_index must be an integer, got {ignore_index!r}")
+    _check_number(label_smoothing, "label_smoothing", name, 0.0, 1.0)
+    _check_index(ignore_index, "ignore_index", name)
 
 
 def _by_rows(rows: Tensor, T: np.ndarray, divisor: float, reduction: str) -> Tensor:
@@ -346,10 +374,10 @@ def one_hot(labels: Any, num_classes: int, dtype: Any = np.float64) -> np.ndarra
         )
     labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
     if labels.ndim != 1:
-        raise ValueError(f"labels must be 1-D class indices, got shape {labels.shape}")
+        raise ValueError(f"one_hot: labels must be 1-D class indices, got shape {labels.shape}")
     if labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
-    _out_of_range(labels, int(num_classes))
+        raise ValueError(f"one_hot: labels must be integer class indices, got dtype {labels.dtype}")
+    _out_of_range(labels, int(num_classes), "one_hot")
     out = np.zeros((len(labels), int(num_classes)), dtype=dtype)
     out[np.arange(len(labels)), labels] = 1
     return out
@@ -379,8 +407,16 @@ def cross_entropy(
         raise ValueError(f"cross_entropy: logits must be (n, classes), got shape {input.shape}")
     n, k = input.shape
     w = _class_weight(weight, k, input.dtype, "cross_entropy")
-    raw = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if labels is None:
+        raise TypeError("cross_entropy: labels is None; pass class indices of shape (n,)")
+    raw = _array(labels, "labels", "cross_entropy")
     if raw.dtype.kind == "f" and raw.shape == input.shape:  # class probabilities
+        if raw.size and not raw.min() >= 0:  # nan fails the comparison too
+            bad = raw[~(raw >= 0)].flat[0]
+            raise ValueError(
+                f"cross_entropy: target probabilities must be >= 0, got {bad}; pass logits as "
+                "the first argument and class indices or probabilities as the second"
+            )
         T = raw.astype(input.dtype) * (1.0 - label_smoothing) + label_smoothing / k
         if w is not None:
             T = T * w
@@ -389,7 +425,7 @@ def cross_entropy(
             T *= 1.0 / n
     else:
         T, divisor = _class_targets(
-            _labels(raw, n, input.shape, "cross_entropy"),
+            _labels(labels if isinstance(labels, Tensor) else raw, n, input.shape, "cross_entropy"),
             k,
             input.dtype,
             w,
@@ -424,7 +460,9 @@ def nll_loss(
     n, k = input.shape
     w = _class_weight(weight, k, input.dtype, "nll_loss")
     labels = _labels(target, n, input.shape, "nll_loss")
-    T, divisor = _class_targets(labels, k, input.dtype, w, int(ignore_index), 0.0, mean=False)
+    T, divisor = _class_targets(
+        labels, k, input.dtype, w, int(ignore_index), 0.0, mean=False, name="nll_loss"
+    )
     return _by_rows(input, T, divisor, reduction)
 
 
@@ -434,6 +472,7 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
     "mean" over every element (PyTorch's default), "batchmean" (sum / batch size: the true
     KL divergence per sample), "sum" or "none". ``target`` may be a Tensor that needs grad."""
     _check_reduction(reduction, "kl_div", (*_REDUCTIONS, "batchmean"))
+    log_target = _check_bool(log_target, "log_target", "kl_div")
     input = _input(input, "kl_div")
     target = _target(target, input, "kl_div")
     t = target.data if isinstance(target, Tensor) else target
@@ -462,70 +501,70 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
 # --- activations: PyTorch's names and parameters, one fused, stable node each -----------------
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, negative_slope x otherwise."""
-    return x.leaky_relu(negative_slope)
+    return _input(x, "leaky_relu").leaky_relu(negative_slope)
 
 
-def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """x for x > 0, alpha (e^x - 1) otherwise."""
-    return x.elu(alpha)
+    return _input(x, "elu").elu(alpha)
 
 
-def selu(x: Tensor) -> Tensor:
+def selu(x: Any) -> Tensor:
     """scale elu(x, alpha) with alpha = 1.6732632423543772, scale = 1.0507009873554805."""
-    return x.selu()
+    return _input(x, "selu").selu()
 
 
-def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+def gelu(x: Any, approximate: str = "none") -> Tensor:
     """x Phi(x) (Phi the standard normal CDF), or its tanh approximation with
     ``approximate="tanh"``."""
-    return x.gelu(approximate)
+    return _input(x, "gelu").gelu(approximate)
 
 
-def silu(x: Tensor) -> Tensor:
+def silu(x: Any) -> Tensor:
     """x sigmoid(x) (swish)."""
-    return x.silu()
+    return _input(x, "silu").silu()
 
 
-def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e^(beta x)) / beta (stable at any |x|), x itself where beta x > threshold."""
-    return x.softplus(beta, threshold)
+    return _input(x, "softplus").softplus(beta, threshold)
 
 
-def softsign(x: Tensor) -> Tensor:
+def softsign(x: Any) -> Tensor:
     """x / (1 + |x|)."""
-    return x.softsign()
+    return _input(x, "softsign").softsign()
 
 
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """x clipped to [min_val, max_val] (gradient 0 at the bounds, as PyTorch)."""
-    return x.hardtanh(min_val, max_val)
+    return _input(x, "hardtanh").hardtanh(min_val, max_val)
 
 
-def relu6(x: Tensor) -> Tensor:
+def relu6(x: Any) -> Tensor:
     """min(max(x, 0), 6)."""
-    return x.relu6()
+    return _input(x, "relu6").relu6()
 
 
-def hardsigmoid(x: Tensor) -> Tensor:
+def hardsigmoid(x: Any) -> Tensor:
     """relu6(x + 3) / 6."""
-    return x.hardsigmoid()
+    return _input(x, "hardsigmoid").hardsigmoid()
 
 
-def hardswish(x: Tensor) -> Tensor:
+def hardswish(x: Any) -> Tensor:
     """x relu6(x + 3) / 6."""
-    return x.hardswish()
+    return _input(x, "hardswish").hardswish()
 
 
-def mish(x: Tensor) -> Tensor:
+def mish(x: Any) -> Tensor:
     """x tanh(softplus(x))."""
-    return x.mish()
+    return _input(x, "mish").mish()
 
 
-def log_sigmoid(x: Tensor) -> Tensor:
+def log_sigmoid(x: Any) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable at any |x|."""
-    return x.log_sigmoid()
+    return _input(x, "log_sigmoid").log_sigmoid()
 
 
 logsigmoid = log_sigmoid  # PyTorch's spelling (torch.nn.functional.logsigmoid)
@@ -554,7 +593,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int, int]) -> Te
     """The mean over an (H / oh) x (W / ow) grid of blocks of x (N, C, H, W), giving
     (N, C, oh, ow); ``output_size=1`` is global average pooling. The input's height and
     width must be multiples of the output's (ValueError otherwise)."""
-    oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
+    oh, ow = _tuple(output_size, 2, "adaptive_avg_pool2d: output_size")
+    input = _input(input, "adaptive_avg_pool2d")
     if input.ndim != 4:
         raise ValueError(
             f"adaptive_avg_pool2d: input must be 4-D (N, C, H, W), got shape {input.shape}"
@@ -579,9 +619,9 @@ def dropout(
     """Inverted dropout: in training each entry is zeroed with probability p and the others
     scaled by 1 / (1 - p), so the expected value is unchanged and evaluation is the identity.
     The mask is drawn from ``generator`` (default: a fresh, unseeded generator)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1], got {p!r}")
-    if not training or p == 0.0:
+    _check_number(p, "p", "dropout", 0.0, 1.0)
+    input = _input(input, "dropout")
+    if not _check_bool(training, "training", "dropout") or p == 0.0:
         return input
     rng = generator if generator is not None else np.random.default_rng()
     if p == 1.0:
@@ -618,6 +658,7 @@ def batch_norm(
     updated in place: running = (1 - momentum) running + momentum stat, with the unbiased
     batch variance (``momentum=None``: the cumulative average is the caller's business, see
     ``BatchNorm2d``). Otherwise the running statistics are used as constants."""
+    input = _input(input, "batch_norm")
     given = [a for a in (running_mean, weight, bias) if a is not None]
     num_features = given[0].shape[0] if given else (input.shape[1] if input.ndim >= 2 else -1)
     axes, vec = _channel_axes(input, num_features, "batch_norm")
@@ -658,6 +699,7 @@ def layer_norm(
 ) -> Tensor:
     """(x - mean) / sqrt(var + eps) * weight + bias, with mean and (biased) var over the
     last len(normalized_shape) axes, which must equal ``normalized_shape``."""
+    input = _input(input, "layer_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[-k:]) != shape:
@@ -680,10 +722,12 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer indices ``input`` (any
     shape): out[..., :] = weight[input[...], :]. Gradients of repeated indices add up; the
     row ``padding_idx`` gets no gradient (its value is returned as it is)."""
-    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    idx = _array(input, "indices", "embedding")
     n = weight.shape[0]
     if idx.dtype.kind not in "iu":
-        raise ValueError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+        tensor = isinstance(input, Tensor)
+        hint = " (a Tensor holds floats: pass an integer ndarray)" if tensor else ""
+        raise ValueError(f"embedding: indices must be integers, got dtype {idx.dtype}{hint}")
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx[(idx < 0) | (idx >= n)].flat[0]
         raise ValueError(f"embedding: index {bad} is out of range for {n} embeddings [0, {n})")

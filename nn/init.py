@@ -21,7 +21,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .module import _generator
+from .module import _check_number, _generator
 
 __all__ = [
     "calculate_gain",
@@ -44,6 +44,10 @@ def _array(tensor: Any, name: str) -> np.ndarray:
     if not isinstance(data, np.ndarray) or data.dtype.kind != "f":
         raise TypeError(f"{name}: expected a float Tensor, Parameter or ndarray, got {tensor!r}")
     return data
+
+
+def _rng(generator: Generator) -> np.random.Generator:
+    return _generator(generator, "nn.init")
 
 
 def _fill(tensor: Any, values: Any, name: str) -> Any:
@@ -72,7 +76,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
+        slope = 0.01 if param is None else _check_number(param, "param", "calculate_gain")
         return math.sqrt(2.0 / (1.0 + slope * slope))
     if nonlinearity == "selu":
         return 0.75
@@ -80,6 +84,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _kaiming_std(tensor: Any, a: float, mode: str, nonlinearity: str, name: str) -> float:
+    _check_number(a, "a", name)
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(_array(tensor, name).shape, name)
@@ -97,7 +102,7 @@ def kaiming_normal_(
     """Normal with std gain / sqrt(fan) (He et al. 2015); ``a`` is leaky_relu's slope."""
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
     shape = _array(tensor, "kaiming_normal_").shape
-    return _fill(tensor, _generator(generator).normal(0.0, std, shape), "kaiming_normal_")
+    return _fill(tensor, _rng(generator).normal(0.0, std, shape), "kaiming_normal_")
 
 
 def kaiming_uniform_(
@@ -111,42 +116,49 @@ def kaiming_uniform_(
     ``a = sqrt(5)``, i.e. +-sqrt(1 / fan_in)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
     shape = _array(tensor, "kaiming_uniform_").shape
-    return _fill(tensor, _generator(generator).uniform(-bound, bound, shape), "kaiming_uniform_")
+    return _fill(tensor, _rng(generator).uniform(-bound, bound, shape), "kaiming_uniform_")
 
 
 def xavier_normal_(tensor: Any, gain: float = 1.0, generator: Generator = None) -> Any:
     """Normal with std gain sqrt(2 / (fan_in + fan_out)) (Glorot and Bengio 2010)."""
+    gain = _check_number(gain, "gain", "xavier_normal_", 0.0)
     shape = _array(tensor, "xavier_normal_").shape
     fan_in, fan_out = _fans(shape, "xavier_normal_")
     std = gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))
-    return _fill(tensor, _generator(generator).normal(0.0, std, shape), "xavier_normal_")
+    return _fill(tensor, _rng(generator).normal(0.0, std, shape), "xavier_normal_")
 
 
 def xavier_uniform_(tensor: Any, gain: float = 1.0, generator: Generator = None) -> Any:
     """Uniform in +-gain sqrt(6 / (fan_in + fan_out)) (Glorot and Bengio 2010)."""
+    gain = _check_number(gain, "gain", "xavier_uniform_", 0.0)
     shape = _array(tensor, "xavier_uniform_").shape
     fan_in, fan_out = _fans(shape, "xavier_uniform_")
     bound = gain * math.sqrt(6.0 / max(fan_in + fan_out, 1))
-    return _fill(tensor, _generator(generator).uniform(-bound, bound, shape), "xavier_uniform_")
+    return _fill(tensor, _rng(generator).uniform(-bound, bound, shape), "xavier_uniform_")
 
 
 def normal_(
     tensor: Any, mean: float = 0.0, std: float = 1.0, generator: Generator = None
 ) -> Any:
     """Normal with the given mean and std."""
+    mean = _check_number(mean, "mean", "normal_")
+    std = _check_number(std, "std", "normal_", 0.0)
     shape = _array(tensor, "normal_").shape
-    return _fill(tensor, _generator(generator).normal(mean, std, shape), "normal_")
+    return _fill(tensor, _rng(generator).normal(mean, std, shape), "normal_")
 
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, generator: Generator = None) -> Any:
     """Uniform in [a, b)."""
+    a, b = _check_number(a, "a", "uniform_"), _check_number(b, "b", "uniform_")
+    if a > b:
+        raise ValueError(f"uniform_: a must be <= b, got a={a:g} > b={b:g}")
     shape = _array(tensor, "uniform_").shape
-    return _fill(tensor, _generator(generator).uniform(a, b, shape), "uniform_")
+    return _fill(tensor, _rng(generator).uniform(a, b, shape), "uniform_")
 
 
 def constant_(tensor: Any, val: float) -> Any:
-    """Every entry ``val``."""
-    return _fill(tensor, val, "constant_")
+    """Every entry ``val`` (a finite number: a nan or infinite parameter never trains)."""
+    return _fill(tensor, _check_number(val, "val", "constant_"), "constant_")
 
 
 def zeros_(tensor: Any) -> Any:

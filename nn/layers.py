@@ -19,7 +19,19 @@ from autograd_core import Tensor
 
 from . import functional as F
 from . import init
-from .module import Module, Parameter, _as_tensor, _generator
+from .module import (
+    Module,
+    Parameter,
+    _as_tensor,
+    _check_bool,
+    _check_index,
+    _check_number,
+    _check_seed,
+    _check_size,
+    _float_dtype,
+    _generator,
+    _tuple,
+)
 
 __all__ = [
     "Conv2d",
@@ -40,13 +52,6 @@ __all__ = [
 ]
 
 
-def _tuple(value: int | Sequence[int], n: int, name: str) -> tuple[int, ...]:
-    out = (value,) * n if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(out) != n:
-        raise ValueError(f"{name} must be an int or {n} ints, got {value!r}")
-    return tuple(int(v) for v in out)
-
-
 class _ConvNd(Module):
     """What Conv1d and Conv2d share: parameters, PyTorch's default init, repr."""
 
@@ -65,7 +70,11 @@ class _ConvNd(Module):
     ):
         super().__init__()
         name = type(self).__name__
-        if groups < 1 or in_channels % groups or out_channels % groups:
+        in_channels = _check_size(in_channels, "in_channels", name)
+        out_channels = _check_size(out_channels, "out_channels", name)
+        groups = _check_size(groups, "groups", name)
+        bias = _check_bool(bias, "bias", name)
+        if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"{name}: in_channels {in_channels} and out_channels {out_channels} must be "
                 f"divisible by groups {groups}"
@@ -73,8 +82,8 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.groups = dilation, groups
-        self.dtype = np.dtype(dtype)
-        rng = _generator(seed)
+        self.dtype = _float_dtype(dtype, name)
+        rng = _generator(seed, name)
         shape = (out_channels, in_channels // groups, *kernel_size)
         # PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in)), for the
         # weight and the same bound for the bias
@@ -93,6 +102,14 @@ class _ConvNd(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = _as_tensor(x, self.dtype)
+        nd = len(self.kernel_size) + 2
+        if x.ndim != nd or x.shape[1] != self.in_channels:
+            layout = "(N, C, H, W)" if nd == 4 else "(N, C, L)"
+            raise ValueError(
+                f"{type(self).__name__}({self.in_channels}, {self.out_channels}): expected a "
+                f"{nd}-D input {layout} with C = in_channels = {self.in_channels}, got shape "
+                f"{x.shape}"
+            )
         return self._conv(
             x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
@@ -127,7 +144,7 @@ class Conv2d(_ConvNd):
             out_channels,
             _tuple(kernel_size, 2, "Conv2d: kernel_size"),
             _tuple(stride, 2, "Conv2d: stride"),
-            _tuple(padding, 2, "Conv2d: padding"),
+            _tuple(padding, 2, "Conv2d: padding", minimum=0),
             _tuple(dilation, 2, "Conv2d: dilation"),
             groups,
             bias,
@@ -160,7 +177,7 @@ class Conv1d(_ConvNd):
             out_channels,
             _tuple(kernel_size, 1, "Conv1d: kernel_size"),
             _tuple(stride, 1, "Conv1d: stride")[0],
-            _tuple(padding, 1, "Conv1d: padding")[0],
+            _tuple(padding, 1, "Conv1d: padding", minimum=0)[0],
             _tuple(dilation, 1, "Conv1d: dilation")[0],
             groups,
             bias,
@@ -176,10 +193,15 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
         super().__init__()
+        name = type(self).__name__
+        _tuple(kernel_size, 2, f"{name}: kernel_size")
+        if stride is not None:
+            _tuple(stride, 2, f"{name}: stride")
+        _tuple(padding, 2, f"{name}: padding", minimum=0)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+    def forward(self, x: Any) -> Tensor:
+        return F.max_pool2d(_as_tensor(x), self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -188,8 +210,8 @@ class MaxPool2d(Module):
 class AvgPool2d(MaxPool2d):
     """The mean of each window (``functional.avg_pool2d``; zero padding counts)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+    def forward(self, x: Any) -> Tensor:
+        return F.avg_pool2d(_as_tensor(x), self.kernel_size, self.stride, self.padding)
 
 
 class AdaptiveAvgPool2d(Module):
@@ -198,9 +220,10 @@ class AdaptiveAvgPool2d(Module):
 
     def __init__(self, output_size: int | tuple[int, int]):
         super().__init__()
+        _tuple(output_size, 2, "AdaptiveAvgPool2d: output_size")
         self.output_size = output_size
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
         return F.adaptive_avg_pool2d(x, self.output_size)
 
     def extra_repr(self) -> str:
@@ -212,9 +235,11 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim = _check_index(start_dim, "start_dim", "Flatten")
+        self.end_dim = _check_index(end_dim, "end_dim", "Flatten")
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
         nd = x.ndim
         start = self.start_dim % nd if -nd <= self.start_dim < nd else None
         end = self.end_dim % nd if -nd <= self.end_dim < nd else None
@@ -236,15 +261,14 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, seed: int | np.random.Generator | None = None):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p!r}")
-        self.p = p
+        self.p = _check_number(p, "p", "Dropout", 0.0, 1.0)
+        seed = _check_seed(seed, "Dropout")
         self.generator = (
             seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         )
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training, self.generator)
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout(_as_tensor(x), self.p, self.training, self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -276,9 +300,16 @@ class _BatchNorm(Module):
         dtype: Any = np.float64,
     ):
         super().__init__()
+        name = type(self).__name__
+        num_features = _check_size(num_features, "num_features", name)
+        eps = _check_number(eps, "eps", name, 0.0, low_open=True)
+        if momentum is not None:
+            momentum = _check_number(momentum, "momentum (None or a number)", name, 0.0, 1.0)
+        affine = _check_bool(affine, "affine", name)
+        track_running_stats = _check_bool(track_running_stats, "track_running_stats", name)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.dtype = np.dtype(dtype)
+        self.dtype = _float_dtype(dtype, name)
         self.weight = Parameter(np.ones(num_features, self.dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, self.dtype)) if affine else None
         if track_running_stats:
@@ -345,14 +376,19 @@ class LayerNorm(Module):
         dtype: Any = np.float64,
     ):
         super().__init__()
+        sizes = normalized_shape if isinstance(normalized_shape, (tuple, list)) else None
+        if sizes is not None and not sizes:
+            raise ValueError("LayerNorm: normalized_shape must name at least one axis, got ()")
         shape = (
-            (int(normalized_shape),)
-            if isinstance(normalized_shape, (int, np.integer))
-            else tuple(int(s) for s in normalized_shape)
+            tuple(_check_size(s, "normalized_shape", "LayerNorm") for s in sizes)
+            if sizes is not None
+            else (_check_size(normalized_shape, "normalized_shape", "LayerNorm"),)
         )
-        self.normalized_shape, self.eps = shape, eps
-        self.elementwise_affine = elementwise_affine
-        self.dtype = np.dtype(dtype)
+        self.normalized_shape = shape
+        self.eps = _check_number(eps, "eps", "LayerNorm", 0.0, low_open=True)
+        self.elementwise_affine = _check_bool(elementwise_affine, "elementwise_affine", "LayerNorm")
+        bias = _check_bool(bias, "bias", "LayerNorm")
+        self.dtype = _float_dtype(dtype, "LayerNorm")
         self.weight = Parameter(np.ones(shape, self.dtype)) if elementwise_affine else None
         self.bias = (
             Parameter(np.zeros(shape, self.dtype)) if elementwise_affine and bias else None
@@ -383,14 +419,18 @@ class Embedding(Module):
         seed: int | np.random.Generator | None = None,
     ):
         super().__init__()
+        num_embeddings = _check_size(num_embeddings, "num_embeddings", "Embedding")
+        embedding_dim = _check_size(embedding_dim, "embedding_dim", "Embedding")
+        if padding_idx is not None:
+            padding_idx = _check_index(padding_idx, "padding_idx", "Embedding")
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
             raise ValueError(
                 f"Embedding: padding_idx {padding_idx} is out of range for {num_embeddings} rows"
             )
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings
-        self.dtype = np.dtype(dtype)
-        w = _generator(seed).standard_normal((num_embeddings, embedding_dim))
+        self.dtype = _float_dtype(dtype, "Embedding")
+        w = _generator(seed, "Embedding").standard_normal((num_embeddings, embedding_dim))
         if self.padding_idx is not None:
             w[self.padding_idx] = 0.0
         self.weight = Parameter(w.astype(self.dtype))
@@ -408,10 +448,10 @@ class Softmax(Module):
 
     def __init__(self, dim: int = -1):
         super().__init__()
-        self.dim = dim
+        self.dim = _check_index(dim, "dim", type(self).__name__)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.softmax(axis=self.dim)
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).softmax(axis=self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -420,8 +460,8 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     """log_softmax along ``dim``."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.log_softmax(axis=self.dim)
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).log_softmax(axis=self.dim)
 
 
 class Identity(Module):
@@ -455,7 +495,8 @@ class CNN(Module):
         h, w = _tuple(image_size, 2, "CNN: image_size")
         if h < 4 or w < 4:
             raise ValueError(f"CNN: images must be at least 4x4, got {(h, w)}")
-        rng = _generator(seed)
+        self.image_size = (h, w)
+        rng = _generator(seed, "CNN")
         self.features = Sequential(
             Conv2d(in_channels, 32, 3, padding=1, dtype=dtype, seed=rng),
             ReLU(),
@@ -473,4 +514,11 @@ class CNN(Module):
         self.dtype = np.dtype(dtype)
 
     def forward(self, x: Any) -> Tensor:
-        return self.classifier(self.features(_as_tensor(x, self.dtype)))
+        x = _as_tensor(x, self.dtype)
+        if x.shape[-2:] != self.image_size:
+            raise ValueError(
+                f"CNN: built for {self.image_size[0]}x{self.image_size[1]} images "
+                f"(image_size={self.image_size}), got input of shape {x.shape}; expected "
+                f"(N, C, {self.image_size[0]}, {self.image_size[1]})"
+            )
+        return self.classifier(self.features(x))

@@ -20,7 +20,9 @@ float64 model built with the same seed hold the same numbers up to rounding.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from numbers import Real
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -86,6 +88,88 @@ def _check_size(value: Any, what: str, owner: str) -> int:
             return int(value)
         raise ValueError(f"{owner}: {what} must be >= 1, got {value}")
     raise TypeError(f"{owner}: {what} must be an int, got {type(value).__name__} {value!r}")
+
+
+def _check_bool(value: Any, what: str, owner: str) -> bool:
+    """value as a bool if it is True or False (numpy's too): a string such as "no" or None
+    would otherwise switch a flag silently by its truthiness."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{owner}: {what} must be True or False, got {type(value).__name__} {value!r}")
+
+
+def _check_index(value: Any, what: str, owner: str) -> int:
+    """value as an int (any sign) if it is an integer and not a bool."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    raise TypeError(f"{owner}: {what} must be an int, got {type(value).__name__} {value!r}")
+
+
+def _check_number(
+    value: Any,
+    what: str,
+    owner: str,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """value as a float if it is a finite real number in the interval from ``low`` to
+    ``high`` (open at either end when asked); else a TypeError (not a number) or a
+    ValueError naming ``owner``, ``what``, the interval and the value."""
+    # float and int first: the Real ABC check costs more than the rest (per-batch callers)
+    if type(value) not in (float, int) and (
+        isinstance(value, (bool, np.bool_)) or not isinstance(value, Real)
+    ):
+        raise TypeError(
+            f"{owner}: {what} must be a number, got {type(value).__name__} {value!r}"
+        )
+    v = float(value)
+    inside = (
+        math.isfinite(v)
+        and (v > low if low_open else v >= low)
+        and (v < high if high_open else v <= high)
+    )
+    if not inside:
+        if high < math.inf:
+            bound = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        elif low > -math.inf:
+            bound = f"{'>' if low_open else '>='} {low:g}"
+            bound = bound if math.isfinite(v) else f"a finite number {bound}"
+        else:
+            bound = "a finite number"
+        raise ValueError(f"{owner}: {what} must be {bound}, got {value!r}")
+    return v
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _tuple(value: Any, n: int, name: str, minimum: int = 1) -> tuple[int, ...]:
+    """An int or ``n`` ints (each >= ``minimum``) as a tuple of ``n`` ints; ``name`` is
+    "Layer: argument" for the messages (strings such as 'same' are not supported)."""
+    if _is_int(value):
+        out: tuple[Any, ...] = (value,) * n
+    elif isinstance(value, (tuple, list)):
+        out = tuple(value)
+    else:
+        out = ()
+    if len(out) != n or not all(_is_int(v) for v in out):
+        ints = "an int" if n == 1 else f"an int or {n} ints"
+        raise TypeError(f"{name} must be {ints}, got {type(value).__name__} {value!r}")
+    if min(out) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return tuple(int(v) for v in out)
+
+
+def _array(value: Any, what: str, owner: str) -> np.ndarray:
+    """np.asarray(value) (a Tensor's data for a Tensor), with numpy's "inhomogeneous shape"
+    error for ragged nested lists replaced by one naming ``owner`` and ``what``."""
+    try:
+        return np.asarray(value.data if isinstance(value, Tensor) else value)
+    except ValueError:
+        raise ValueError(f"{owner}: {what} is ragged (rows of different lengths)") from None
 
 
 def _float_dtype(dtype: Any, owner: str) -> np.dtype:
@@ -279,8 +363,9 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Put this module and its sub-modules in training mode (or eval mode if False)."""
+        mode = _check_bool(mode, "mode", f"{type(self).__name__}.train")
         for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+            object.__setattr__(m, "training", mode)
         return self
 
     def eval(self) -> Module:
@@ -314,6 +399,13 @@ class Module:
         mismatch always raises ``ValueError`` naming the entry and both shapes. Nothing is
         modified on error.
         """
+        owner = f"load_state_dict for {type(self).__name__}"
+        if not isinstance(state, Mapping):
+            hint = " (pass model.state_dict(), not the model)" if isinstance(state, Module) else ""
+            raise TypeError(
+                f"{owner}: state must be a dict of name -> array, got {type(state).__name__}{hint}"
+            )
+        strict = _check_bool(strict, "strict", owner)
         items = self._state_items()
         missing = [k for k in items if k not in state]
         unexpected = [k for k in state if k not in items]
@@ -326,7 +418,9 @@ class Module:
         for name, (_, _, data) in items.items():
             if name not in state:
                 continue
-            value = np.asarray(state[name])
+            value = _array(state[name], name, owner)
+            if value.dtype.kind == "c" and data.dtype.kind != "c":
+                raise ValueError(f"{owner}: {name} holds complex numbers ({value.dtype})")
             if value.shape != data.shape:
                 raise ValueError(
                     f"load_state_dict: {name} has shape {data.shape} in the model but "
@@ -380,10 +474,22 @@ class ModuleList(Module):
         return len(self._modules)
 
     def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
+        return _item(self, i)
 
     def __iter__(self) -> Iterator[Module]:
         return iter(list(self._modules.values()))
+
+
+def _item(container: Module, i: Any) -> Module:
+    """The i-th sub-module of a Sequential or ModuleList, or an error naming the container."""
+    modules = list(container._modules.values())
+    if isinstance(i, slice):  # a list of modules, as before
+        return modules[i]  # type: ignore[return-value]
+    name = type(container).__name__
+    i = _check_index(i, "index", name)
+    if not -len(modules) <= i < len(modules):
+        raise IndexError(f"{name}: index {i} is out of range for {len(modules)} modules")
+    return modules[i]
 
 
 class ModuleDict(Module):
@@ -423,8 +529,9 @@ class ModuleDict(Module):
         return list(self._modules.items())
 
 
-def _as_tensor(x: Any, dtype: np.dtype) -> Tensor:
-    """Inputs given as arrays become constant Tensors of the model's dtype (no upcasting)."""
+def _as_tensor(x: Any, dtype: np.dtype | None = None) -> Tensor:
+    """Inputs given as arrays become constant Tensors of the model's dtype (no upcasting);
+    without a dtype (layers with no parameters), Tensor()'s default."""
     if isinstance(x, Tensor):
         return x
     return Tensor(x, dtype=dtype)  # Tensor() names bad input (strings, None, ragged rows)
@@ -451,6 +558,7 @@ class Linear(Module):
         in_features = _check_size(in_features, "in_features", "Linear")
         out_features = _check_size(out_features, "out_features", "Linear")
         self.in_features, self.out_features = in_features, out_features
+        bias = _check_bool(bias, "bias", "Linear")
         self.dtype = _float_dtype(dtype, "Linear")
         w = init_weight(in_features, out_features, init, _generator(seed, "Linear"), self.dtype)
         self.weight = Parameter(w)
@@ -481,7 +589,7 @@ class Sequential(Module):
         return len(self._modules)
 
     def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
+        return _item(self, i)
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
@@ -495,22 +603,22 @@ class Sequential(Module):
 class ReLU(Module):
     """max(0, x) elementwise."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).relu()
 
 
 class Sigmoid(Module):
     """1 / (1 + e^-x) elementwise (numerically stable)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).sigmoid()
 
 
 class Tanh(Module):
     """tanh(x) elementwise."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
+    def forward(self, x: Any) -> Tensor:
+        return _as_tensor(x).tanh()
 
 
 _ACTIVATIONS = {"relu": (ReLU, "he"), "tanh": (Tanh, "xavier"), "sigmoid": (Sigmoid, "xavier")}

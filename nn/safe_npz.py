@@ -15,7 +15,7 @@ import os
 import zipfile
 import zlib
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -86,6 +86,17 @@ def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget:
     return array.reshape(shape, order="F" if fortran else "C")
 
 
+def as_path(path: Any, owner: str) -> Path:
+    """``path`` as a Path if it is a non-empty str or os.PathLike; else a TypeError or
+    ValueError naming ``owner`` (pathlib's message names neither the call nor the value,
+    and an empty string would silently mean the current directory)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{owner}: path must be a str or os.PathLike, got {path!r}")
+    if not os.fspath(path):
+        raise ValueError(f"{owner}: the path is empty")
+    return Path(path)
+
+
 def load_npz(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, np.ndarray]:
     """The arrays of the ``.npz`` archive at ``path``, by name, read within bounded memory.
 
@@ -95,7 +106,7 @@ def load_npz(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> dic
     ``max_bytes``, corrupted or truncated compressed data. ``FileNotFoundError`` passes
     through; a directory is a ``ValueError``. The arrays are writable.
     """
-    path = Path(path)
+    path = as_path(path, "load_npz")
     if path.is_dir():
         raise ValueError(f"{path}: is a directory, not an .npz file")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:

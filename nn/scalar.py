@@ -14,6 +14,8 @@ from typing import Any
 
 from autograd_core import Scalar
 
+from .module import _check_size
+
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
 #: activation name -> function of a Scalar ("linear" leaves the weighted sum as it is).
@@ -47,6 +49,7 @@ class Neuron(_Base):
     bias 0 (micrograd's init), drawn from ``rng`` (a ``random.Random``) or the global one."""
 
     def __init__(self, nin: int, activation: str = "relu", rng: random.Random | None = None):
+        nin = _check_size(nin, "nin", "Neuron")
         draw = rng.uniform if rng is not None else random.uniform
         self.w = [Scalar(draw(-1.0, 1.0)) for _ in range(nin)]
         self.b = Scalar(0.0)
@@ -57,8 +60,11 @@ class Neuron(_Base):
         if len(x) != len(self.w):
             raise ValueError(f"Neuron with {len(self.w)} inputs got {len(x)} values")
         total = self.b
-        for wi, xi in zip(self.w, x, strict=True):
-            total = total + wi * xi
+        try:
+            for wi, xi in zip(self.w, x, strict=True):
+                total = total + wi * xi
+        except TypeError:  # a string or None among the inputs: name it, not str * Scalar
+            raise TypeError(f"Neuron: inputs must be numbers or Scalars, got {list(x)!r}") from None
         return self._act(total)
 
     def parameters(self) -> list[Scalar]:
@@ -74,6 +80,7 @@ class Layer(_Base):
     def __init__(
         self, nin: int, nout: int, activation: str = "relu", rng: random.Random | None = None
     ):
+        nout = _check_size(nout, "nout", "Layer")
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Any]) -> list[Scalar]:
@@ -103,6 +110,10 @@ class MLP(_Base):
         output_activation: str = "linear",
         seed: int | None = None,
     ):
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise TypeError(
+                f"MLP: nouts must be a non-empty list of layer sizes (e.g. [16, 1]), got {nouts!r}"
+            )
         rng = random.Random(seed) if seed is not None else None
         sizes = [nin, *nouts]
         self.layers = [

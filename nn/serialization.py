@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from .safe_npz import DEFAULT_MAX_BYTES, load_npz
+from .safe_npz import DEFAULT_MAX_BYTES, as_path, load_npz
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "unwritable"]
 
 _FORMAT_KEY = "__nn_format__"
 _FORMAT = "nn-state-dict-v1"
@@ -54,6 +54,32 @@ def _is_path(x: Any) -> bool:
 
 
 # --- writing ---------------------------------------------------------------------------
+
+
+def _unwritable(path: PathLike) -> tuple[type[OSError], str] | None:
+    """The error ``open(path, "wb")`` would meet, as (exception class, reason), or None."""
+    name = os.fspath(path)
+    if not name:
+        return FileNotFoundError, "the file name is empty"
+    full = os.path.abspath(name)
+    parent = os.path.dirname(full)
+    if os.path.isdir(full):
+        return IsADirectoryError, "is a directory; give a file name (e.g. model.npz)"
+    if not os.path.isdir(parent):
+        return FileNotFoundError, f"directory {parent} does not exist"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return PermissionError, f"directory {parent} is not writable"
+    if os.path.exists(full) and not os.access(full, os.W_OK):
+        return PermissionError, "the existing file is not writable"
+    return None
+
+
+def unwritable(path: PathLike) -> str | None:
+    """Why a file could not be written at ``path`` (an empty name, a directory, a missing
+    or read-only directory, a read-only file), or None when it can: checked before a long
+    run so that its result is not lost at the end."""
+    problem = _unwritable(path)
+    return None if problem is None else problem[1]
 
 
 def _encode(value: Any, key: str, arrays: dict[str, np.ndarray]) -> Any:
@@ -89,6 +115,9 @@ def _encode(value: Any, key: str, arrays: dict[str, np.ndarray]) -> Any:
 
 def _write(path: Path, members: dict[str, np.ndarray]) -> None:
     """Write ``members`` as an .npz at ``path`` atomically (temporary file, then replace)."""
+    problem = _unwritable(path)
+    if problem is not None:  # else the error would name the temporary file
+        raise problem[0](f"nn.save: cannot write {path}: {problem[1]}")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         # mkstemp creates the file private (0600); give it the mode a plain open() would
@@ -125,6 +154,10 @@ def save(target: Any, path: PathLike | None = None, /, **entries: Any) -> None:
             )
         if not callable(getattr(target, "state_dict", None)):
             raise TypeError(f"nn.save: {type(target).__name__} has no state_dict(); pass a Module")
+        if not _is_path(path):
+            raise TypeError(
+                f"nn.save(model, path): path must be a str or os.PathLike, got {path!r}"
+            )
         state = target.state_dict()
         if _FORMAT_KEY in state or _META_KEY in state:
             raise ValueError(f"a parameter may not be called {_FORMAT_KEY} or {_META_KEY}")
@@ -254,7 +287,7 @@ def load(target: Any, path: PathLike | None = None, /, **objects: Any) -> Any:
             raise TypeError(
                 "nn.load needs a path: nn.load(model, path) or nn.load(path, model=...)"
             )
-        file = Path(target)
+        file = as_path(target, "nn.load")
         ckpt = _checkpoint(file, *_read(file, _max_bytes(objects.values())))
         missing = [name for name in objects if name not in ckpt]
         if missing:
@@ -265,8 +298,13 @@ def load(target: Any, path: PathLike | None = None, /, **objects: Any) -> Any:
                 and callable(getattr(obj, "state_dict", None))
             ):
                 _load_model(obj, ckpt[name], file)
-            else:
+            elif callable(getattr(obj, "load_state_dict", None)):
                 obj.load_state_dict(ckpt[name])
+            else:
+                raise TypeError(
+                    f"nn.load: {name}={obj!r} has no load_state_dict(); to read plain entries, "
+                    f"index the dict that nn.load({str(file)!r}) returns"
+                )
         return ckpt
     if _is_path(target) and not _is_path(path):
         raise TypeError(
@@ -289,7 +327,7 @@ def load(target: Any, path: PathLike | None = None, /, **objects: Any) -> Any:
         )
     if not _is_path(path):
         raise TypeError(f"nn.load(model, path): path must be a str or os.PathLike, got {path!r}")
-    file = Path(path)
+    file = as_path(path, "nn.load")
     ckpt = _checkpoint(file, *_read(file, _max_bytes([target])))
     if "model" not in ckpt:
         raise ValueError(f"{file}: the checkpoint has no model entry (it has {sorted(ckpt)})")

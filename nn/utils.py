@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
 from autograd_core import Tensor
+
+from .optim import _real
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -20,11 +23,18 @@ def _grads(parameters: Any, owner: str) -> list[np.ndarray]:
         parameters = [parameters]
     elif callable(getattr(parameters, "parameters", None)):
         raise TypeError(f"{owner}: pass model.parameters(), not the {type(parameters).__name__}")
+    elif not isinstance(parameters, Iterable) or isinstance(parameters, (str, bytes)):
+        raise TypeError(
+            f"{owner}: parameters must be a Tensor or an iterable of Tensors (model.parameters()),"
+            f" got {type(parameters).__name__}"
+        )
     grads = []
     for i, p in enumerate(parameters):
         if not isinstance(p, Tensor):
             raise TypeError(f"{owner}: parameter {i} is a {type(p).__name__}, not a Tensor")
         if p.grad is not None:
+            if p.grad.dtype.kind != "f":  # clipping scales in place: ints cannot hold it
+                raise TypeError(f"{owner}: parameter {i} has a .grad of dtype {p.grad.dtype}")
             grads.append(p.grad)
     return grads
 
@@ -40,11 +50,19 @@ def clip_grad_norm_(
     largest |entry|), and return total (the norm before clipping). Parameters whose
     ``.grad`` is None are skipped; with none at all the norm is 0. A nan or infinite total
     raises ``RuntimeError`` when ``error_if_nonfinite``, else the gradients become nan."""
-    norm_type = float(norm_type)
-    if not (isinstance(max_norm, (int, float)) and math.isfinite(max_norm) and max_norm >= 0):
+    # max_norm 0 is allowed, as in PyTorch: it zeroes every gradient
+    if not (_real(max_norm) and max_norm >= 0):
         raise ValueError(
             f"clip_grad_norm_: max_norm must be a finite number >= 0, got {max_norm!r}"
         )
+    if isinstance(norm_type, str) and norm_type.lower() == "inf":
+        norm_type = math.inf
+    if isinstance(norm_type, (bool, np.bool_)) or not isinstance(norm_type, Real):
+        raise TypeError(
+            f"clip_grad_norm_: norm_type must be a number > 0 or inf (2 for the Euclidean "
+            f"norm), got {norm_type!r}"
+        )
+    norm_type = float(norm_type)
     if not norm_type > 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be > 0 or inf, got {norm_type}")
     grads = _grads(parameters, "clip_grad_norm_")
@@ -69,7 +87,7 @@ def clip_grad_norm_(
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clip every ``.grad`` entry into [-clip_value, clip_value], in place."""
-    if not (isinstance(clip_value, (int, float)) and math.isfinite(clip_value) and clip_value >= 0):
+    if not (_real(clip_value) and clip_value >= 0):
         raise ValueError(
             f"clip_grad_value_: clip_value must be a finite number >= 0, got {clip_value!r}"
         )

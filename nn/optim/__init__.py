@@ -47,6 +47,11 @@ _BETAS: Check = (
 )
 
 
+#: keys that schedulers (``nn.optim.lr_scheduler``) add to a group next to the optimizer's
+#: own hyperparameters; a saved group may carry them
+_SCHEDULE_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"})
+
+
 def _param_list(params: Any, owner: str) -> list[Any]:
     """The optimizer's ``params`` argument as a non-empty list of tensors or of dicts."""
     if isinstance(params, Tensor):
@@ -124,6 +129,12 @@ class Optimizer:
                 )
         if any(id(p) in seen for p in self.params):
             raise ValueError("some parameters appear in more than one parameter group")
+        unknown = sorted(k for k in group if k != "params" and k not in self.defaults)
+        if unknown:  # a typo ("learning_rate") or another optimizer's would be ignored silently
+            raise ValueError(
+                f"{type(self).__name__}: unknown hyperparameter {unknown} in a parameter group; "
+                f"{type(self).__name__} takes {sorted(self.defaults)}"
+            )
         full = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         if "betas" in full and isinstance(full["betas"], list):
             full["betas"] = tuple(full["betas"])
@@ -227,7 +238,19 @@ class Optimizer:
         cast to each parameter's dtype). The groups must have the same sizes; on any error
         nothing is modified."""
         name = type(self).__name__
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
+            got = (
+                sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict).__name__
+            )
+            raise ValueError(
+                f"{name}.load_state_dict: expected an optimizer's state_dict() (a dict with "
+                f"'state' and 'param_groups'), got {got}"
+            )
         groups = state_dict["param_groups"]
+        if not isinstance(groups, (list, tuple)) or not all(
+            isinstance(g, Mapping) and "params" in g for g in groups
+        ):
+            raise ValueError(f"{name}.load_state_dict: 'param_groups' is not a list of groups")
         if len(groups) != len(self.param_groups) or any(
             len(g["params"]) != len(mine["params"]) for g, mine in zip(groups, self.param_groups)
         ):
@@ -238,6 +261,13 @@ class Optimizer:
             )
         new_groups = []
         for saved, mine in zip(groups, self.param_groups):
+            keys = set(saved) - {"params"} - _SCHEDULE_KEYS
+            if keys != set(self.defaults):  # another optimizer's state (Adam's into SGD...)
+                raise ValueError(
+                    f"{name}.load_state_dict: the saved groups hold the hyperparameters "
+                    f"{sorted(keys)}, not {name}'s {sorted(self.defaults)}: the state was saved "
+                    "from another kind of optimizer"
+                )
             group = {**mine, **{k: v for k, v in saved.items() if k != "params"}}
             if isinstance(group.get("betas"), (list, np.ndarray)):
                 group["betas"] = tuple(float(b) for b in group["betas"])

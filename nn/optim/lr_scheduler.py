@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from numbers import Real
 from typing import Any
 
 from . import Optimizer, _real
@@ -48,12 +49,29 @@ def _optimizer(optimizer: Any, owner: str) -> Optimizer:
     return optimizer
 
 
+def _kind(value: Any) -> str:
+    """What a scheduler attribute holds, for checking a loaded state: number, text or list."""
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Real) and not isinstance(value, bool) or value is None:
+        return "number"  # None: eta_min-like optional numbers, and best before any metric
+    return type(value).__name__
+
+
 class LRScheduler:
     """Base class: subclasses define ``_lr_at(base_lr, epoch)`` (their closed form)."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         owner = type(self).__name__
         self.optimizer = _optimizer(optimizer, owner)
+        _require(
+            isinstance(last_epoch, int) and not isinstance(last_epoch, bool) and last_epoch >= -1,
+            owner,
+            "last_epoch must be an int >= -1 (-1: a new schedule)",
+            last_epoch,
+        )
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
@@ -74,8 +92,13 @@ class LRScheduler:
         """The learning rates of step ``last_epoch``, one per group."""
         return [self._lr_at(base, self.last_epoch) for base in self.base_lrs]
 
-    def step(self) -> None:
+    def step(self, *unexpected: Any) -> None:
         """Advance one step (epoch) and set every group's ``lr``."""
+        if unexpected:
+            raise TypeError(
+                f"{type(self).__name__}.step() takes no argument, got {unexpected[0]!r}; only "
+                "ReduceLROnPlateau.step(metric) is given a metric"
+            )
         self.last_epoch += 1
         lrs = self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, lrs):
@@ -95,12 +118,20 @@ class LRScheduler:
         }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a ``state_dict`` (the next ``step`` continues from its ``last_epoch``)."""
+        """Restore a ``state_dict`` (the next ``step`` continues from its ``last_epoch``);
+        each value must be of the kind (number, string, list) of the one it replaces."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{owner}: expected a scheduler's state_dict(), got {state_dict!r}")
         unknown = set(state_dict) - set(self.__dict__)
         if unknown:
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: unexpected keys {sorted(unknown)}"
-            )
+            raise ValueError(f"{owner}: unexpected keys {sorted(unknown)}")
+        for k, v in state_dict.items():
+            if _kind(v) != _kind(self.__dict__[k]) and self.__dict__[k] is not None:
+                raise ValueError(
+                    f"{owner}: {k} must be a {_kind(self.__dict__[k])} like this scheduler's, "
+                    f"got {v!r}"
+                )
         for k, v in state_dict.items():
             self.__dict__[k] = list(v) if isinstance(v, (list, tuple)) else v
 
@@ -130,6 +161,12 @@ class MultiStepLR(LRScheduler):
         gamma: float = 0.1,
         last_epoch: int = -1,
     ):
+        _require(
+            isinstance(milestones, (list, tuple)),
+            "MultiStepLR",
+            "milestones must be a list of epoch numbers",
+            milestones,
+        )
         milestones = list(milestones)
         _require(
             all(isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in milestones),
@@ -349,8 +386,10 @@ class OneCycleLR(LRScheduler):
     def get_lr(self) -> list[float]:
         return [self._values(g, self.last_epoch)[0] for g in self.optimizer.param_groups]
 
-    def step(self) -> None:
+    def step(self, *unexpected: Any) -> None:
         """Advance one batch: set each group's lr (and momentum or beta1)."""
+        if unexpected:
+            super().step(*unexpected)  # raises the error naming the argument
         if self.last_epoch + 1 > self.total_steps:
             raise ValueError(
                 f"OneCycleLR: stepped {self.last_epoch + 1} times, but total_steps is "
@@ -401,6 +440,7 @@ class ReduceLROnPlateau(LRScheduler):
                 isinstance(value, int) and value >= 0, owner, f"{name} must be an int >= 0", value
             )
         _require(_real(threshold) and threshold >= 0, owner, "threshold must be >= 0", threshold)
+        _require(_real(eps) and eps >= 0, owner, "eps must be >= 0", eps)
         groups = optimizer.param_groups
         min_lrs: list[Any] = (
             list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(groups)

@@ -19,10 +19,10 @@ import numpy as np
 from autograd_core import Tensor, no_grad
 
 from ..data import DataLoader
-from ..module import Module
+from ..module import Module, _check_bool, _check_size
 from ..optim import Optimizer
-from ..optim.lr_scheduler import ReduceLROnPlateau
-from ..serialization import load, save
+from ..optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
+from ..serialization import _is_path, load, save, unwritable
 
 __all__ = ["fit", "evaluate", "predict", "main"]
 
@@ -54,6 +54,7 @@ def _progress(total: int, desc: str, verbose: bool) -> Any:
 
 def predict(model: Module, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """The model's outputs (e.g. logits) for every row of X, without recording a graph."""
+    batch_size = _check_size(batch_size, "batch_size", "predict")
     was_training = model.training
     model.eval()
     try:
@@ -73,6 +74,8 @@ def evaluate(
 ) -> dict[str, float]:
     """Mean loss (if ``loss_fn`` is given) and accuracy (for integer labels) of the model on
     (X, y), computed in eval mode without recording a graph."""
+    if len(X) != len(y):
+        raise ValueError(f"evaluate: X has {len(X)} rows but y has {len(y)}")
     out = predict(model, X, batch_size)
     result: dict[str, float] = {}
     if loss_fn is not None:
@@ -109,7 +112,9 @@ def _restore(
     if scheduler is not None:
         objects["scheduler"] = scheduler
     ckpt = load(resume, **objects)
-    if not all(k in ckpt for k in ("loader", "progress", "history")):
+    if not all(k in ckpt for k in ("loader", "progress", "history")) or not isinstance(
+        ckpt["progress"], dict
+    ):
         raise ValueError(
             f"{resume} is an nn checkpoint but not one written by fit(checkpoint=...): it has "
             f"{sorted(ckpt)}, so the data order and progress cannot be restored"
@@ -203,12 +208,31 @@ def fit(
         raise ValueError(
             f"scheduler_interval must be 'epoch' or 'batch', got {scheduler_interval!r}"
         )
+    _check_fit_args(model, loss_fn, optimizer, train_loader, val_data, callbacks, scheduler)
+    epochs = _check_size(epochs, "epochs", "fit")
+    verbose = _check_bool(verbose, "verbose", "fit")
+    for what, path in (
+        ("checkpoint", checkpoint),
+        ("resume", resume),
+        ("interrupt_checkpoint", interrupt_checkpoint),
+    ):
+        if path is not None and not _is_path(path):
+            raise TypeError(f"fit: {what} must be a path (str or os.PathLike), got {path!r}")
+    for what, path in (("checkpoint", checkpoint), ("interrupt_checkpoint", interrupt_checkpoint)):
+        problem = None if path is None else unwritable(path)
+        if problem is not None:  # found now, not after the first epoch's training
+            raise ValueError(f"fit: {what} {path}: {problem}")
     history: History = {"loss": [], "seconds": []}
     progress: dict[str, Any] = {
         "epoch": 0, "batch": 0, "total_loss": 0.0, "correct": 0, "seen": 0, "classify": None,
     }  # fmt: skip
     if resume is not None:
         progress, history = _restore(resume, model, optimizer, scheduler, train_loader)
+        if progress.get("epoch", 0) > epochs:
+            raise ValueError(
+                f"fit: the checkpoint {resume} has done {progress['epoch']} epochs, more than "
+                f"epochs={epochs} (epochs counts the epochs already done)"
+            )
     on_interrupt = interrupt_checkpoint if interrupt_checkpoint is not None else checkpoint
     # the loader's state when the current epoch's order was drawn: a resumed run redraws it
     epoch_loader = train_loader.state_dict()
@@ -242,6 +266,8 @@ def fit(
                     optimizer.zero_grad()
                     out = model(X_batch)
                     loss = loss_fn(out, y_batch)
+                    if not isinstance(loss, Tensor) or loss.size != 1:
+                        _bad_loss(loss)
                     loss.backward()
                     optimizer.step()
                     if scheduler is not None and scheduler_interval == "batch":
@@ -302,6 +328,65 @@ def fit(
                 print(f"could not save the checkpoint {on_interrupt}: {exc}", file=sys.stderr)
         raise
     return history
+
+
+def _bad_loss(loss: Any) -> None:
+    what = f"shape {loss.shape}" if isinstance(loss, Tensor) else type(loss).__name__
+    raise TypeError(
+        f"fit: loss_fn must return a one-element Tensor (the batch's mean loss), got {what}; "
+        "use reduction='mean' and compute the loss from the model's output Tensor"
+    )
+
+
+def _check_fit_args(
+    model: Any,
+    loss_fn: Any,
+    optimizer: Any,
+    train_loader: Any,
+    val_data: Any,
+    callbacks: Any,
+    scheduler: Any,
+) -> None:
+    """fit's objects, each of the kind it needs: errors name the argument and what it got."""
+
+    def kind(x: Any) -> str:
+        return type(x).__name__
+
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an nn.Module, got {kind(model)}")
+    if not callable(loss_fn):
+        raise TypeError(f"fit: loss_fn must be callable (e.g. F.cross_entropy), got {loss_fn!r}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"fit: optimizer must be an nn.optim optimizer (e.g. Adam(model.parameters())), "
+            f"got {kind(optimizer)}"
+        )
+    if not isinstance(train_loader, DataLoader):
+        raise TypeError(
+            f"fit: train_loader must be an nn.DataLoader, got {kind(train_loader)}; wrap the "
+            "arrays: nn.DataLoader(X, y, batch_size)"
+        )
+    if val_data is not None:
+        if not isinstance(val_data, (tuple, list)) or len(val_data) != 2:
+            raise TypeError(f"fit: val_data must be a pair (X_val, y_val), got {kind(val_data)}")
+        if len(val_data[0]) != len(val_data[1]):
+            raise ValueError(
+                f"fit: val_data X has {len(val_data[0])} rows but y has {len(val_data[1])}"
+            )
+    if callbacks is not None and (
+        not isinstance(callbacks, (list, tuple)) or not all(callable(c) for c in callbacks)
+    ):
+        raise TypeError(f"fit: callbacks must be a list of functions, got {callbacks!r}")
+    if scheduler is not None:
+        if not isinstance(scheduler, LRScheduler):
+            raise TypeError(
+                f"fit: scheduler must be an nn.optim.lr_scheduler scheduler, got {kind(scheduler)}"
+            )
+        if scheduler.optimizer is not optimizer:
+            raise ValueError(
+                "fit: the scheduler was built on another optimizer than the one given to fit, "
+                "so its learning rates would change nothing"
+            )
 
 
 def _format_epoch(epoch: int, epochs: int, logs: dict[str, float]) -> str:
