@@ -261,6 +261,18 @@ class Module:
             buffers[name] = value
             object.__setattr__(self, name, value)
             return
+        # Replacing a parameter (or a submodule) by something else would silently take it
+        # out of parameters(), and so out of training: refuse, as PyTorch does.
+        if name in params and value is not None and not isinstance(value, Parameter):
+            raise TypeError(
+                f"{type(self).__name__}.{name} is a parameter: assign an nn.Parameter or None, "
+                f"not {type(value).__name__} (to change its values: .{name}.data = ...)"
+            )
+        if name in modules and value is not None and not isinstance(value, Module):
+            raise TypeError(
+                f"{type(self).__name__}.{name} is a submodule: assign an nn.Module or None, "
+                f"not {type(value).__name__}"
+            )
         params.pop(name, None)
         modules.pop(name, None)
         if isinstance(value, Parameter):

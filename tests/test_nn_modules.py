@@ -31,7 +31,16 @@ def test_parameters_registered_by_attribute():
     net = Net()
     assert [n for n, _ in net.named_parameters()] == ["scale", "first.weight", "first.bias"]
     assert len(net.parameters()) == 3
-    net.scale = np.zeros(3)  # replacing a parameter by a plain value unregisters it
+    # replacing a parameter by a plain value would silently stop training it: refused
+    with pytest.raises(TypeError, match=r"Net.scale is a parameter: assign an nn.Parameter or "
+                       r"None, not ndarray \(to change its values: .scale.data = ...\)"):
+        net.scale = np.zeros(3)
+    with pytest.raises(TypeError, match="Net.first is a submodule: assign an nn.Module or None"):
+        net.first = 3
+    assert len(net.parameters()) == 3
+    net.scale = nn.Parameter(np.zeros(3))  # another Parameter takes its place
+    assert [n for n, _ in net.named_parameters()] == ["scale", "first.weight", "first.bias"]
+    net.scale = None  # None (or del) unregisters it
     assert [n for n, _ in net.named_parameters()] == ["first.weight", "first.bias"]
 
 
