@@ -34,7 +34,7 @@ from . import functional as F
 from .data import DataLoader
 from .layers import CNN
 from .module import MLP, LogisticRegression, Module, manual_seed
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .optim.lr_scheduler import ExponentialLR
 from .serialization import save, unwritable
 from .train import evaluate, fit
@@ -141,9 +141,16 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     )
     p.add_argument("--epochs", type=int, default=10, help="passes over the data (default: 10)")
     p.add_argument("--batch-size", type=int, default=64, help="rows per step (default: 64)")
-    p.add_argument("--optimizer", choices=("sgd", "adam"), default="adam", help="(default: adam)")
     p.add_argument(
-        "--lr", type=float, default=None, help="learning rate (default: 1e-3 for adam, 0.1 for sgd)"
+        "--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="(default: adam)"
+    )
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate (default: "
+        + ", ".join(f"{lr:g} for {name}" for name, (_, lr) in OPTIMIZERS.items())
+        + ")",
     )
     p.add_argument(
         "--lr-decay",
@@ -152,8 +159,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         metavar="GAMMA",
         help="multiply the learning rate by GAMMA after every epoch (default: 1, constant)",
     )
-    p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty")
+    p.add_argument("--momentum", type=float, default=0.0, help="momentum (sgd, rmsprop)")
+    p.add_argument(
+        "--weight-decay",
+        type=float,
+        default=None,
+        help="L2 penalty; decoupled for adamw (default: 0, 0.01 for adamw)",
+    )
     p.add_argument(
         "--dtype",
         choices=("float32", "float64"),
@@ -237,19 +249,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     else:
         loss_fn = F.cross_entropy
 
-    if args.optimizer == "adam":
-        optimizer: Optimizer = Adam(
-            model.parameters(),
-            lr=1e-3 if args.lr is None else args.lr,
-            weight_decay=args.weight_decay,
-        )
-    else:
-        optimizer = SGD(
-            model.parameters(),
-            lr=0.1 if args.lr is None else args.lr,
-            momentum=args.momentum,
-            weight_decay=args.weight_decay,
-        )
+    optimizer = make_optimizer(args, model.parameters())
     loader = DataLoader(X_train, y_train, args.batch_size, shuffle=True, seed=args.seed)
     if not args.quiet:
         if args.model == "mlp":
@@ -357,6 +357,27 @@ class limit_blas_threads:  # lower case: called like a function, as threadpoolct
         return f"<limit_blas_threads: {self.description}>"
 
 
+#: --optimizer -> (the optimizer, its default learning rate: PyTorch's, 0.1 for SGD)
+OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {
+    "sgd": (SGD, 0.1),
+    "adam": (Adam, 1e-3),
+    "adamw": (AdamW, 1e-3),
+    "rmsprop": (RMSprop, 1e-2),
+    "adagrad": (Adagrad, 1e-2),
+}
+
+def make_optimizer(args: argparse.Namespace, params: Any) -> Optimizer:
+    """The optimizer ``--optimizer`` names, with ``--lr`` (or its default), ``--weight-decay``
+    if given (else the optimizer's own default) and ``--momentum`` where it applies."""
+    kind, default_lr = OPTIMIZERS[args.optimizer]
+    settings: dict[str, Any] = {"lr": default_lr if args.lr is None else args.lr}
+    if args.weight_decay is not None:
+        settings["weight_decay"] = args.weight_decay
+    if kind in (SGD, RMSprop):
+        settings["momentum"] = args.momentum
+    return kind(params, **settings)
+
+
 #: What ``--demo`` runs: the bundled digits with a small MLP, about a second, ~98% test
 #: accuracy. These are defaults: flags given with ``--demo`` override them.
 DEMO = {
@@ -383,7 +404,8 @@ def _positive(name: str, value: float | None, allow_zero: bool = False) -> str |
 _ONLY_WITH: tuple[tuple[str, str, Callable[[argparse.Namespace], bool], str], ...] = (
     ("--hidden", "hidden", lambda a: a.model == "mlp", "--model mlp"),
     ("--activation", "activation", lambda a: a.model == "mlp", "--model mlp"),
-    ("--momentum", "momentum", lambda a: a.optimizer == "sgd", "--optimizer sgd"),
+    ("--momentum", "momentum", lambda a: a.optimizer in ("sgd", "rmsprop"),
+     "--optimizer sgd or rmsprop"),
     (
         "--data-dir",
         "data_dir",

@@ -2704,7 +2704,7 @@ CLI_MORE = {
     "momentum nan": (["--optimizer", "sgd", "--momentum", "nan"], "--momentum must be a finite"),
     "weight-decay inf": (["--weight-decay", "inf"], "--weight-decay must be a finite number"),
     "unknown model": (["--model", "resnet"], "argument --model: invalid choice: 'resnet'"),
-    "unknown optimizer": (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice"),
+    "unknown optimizer": (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice"),
     "unknown activation": (["--activation", "gelu"], "argument --activation: invalid choice"),
     "dtype int32": (["--dtype", "int32"], "argument --dtype: invalid choice: 'int32'"),
     "lr without value": (["--lr"], "argument --lr: expected one argument"),

@@ -15,7 +15,7 @@ import pytest
 
 import nn
 from nn import cli
-from nn.cli import build_parser, limit_blas_threads, main, run
+from nn.cli import build_parser, limit_blas_threads, main, make_optimizer, run
 
 from helpers import write_mnist_dir
 
@@ -86,6 +86,37 @@ def test_run_returns_history_and_decays_lr():
     assert len(result["history"]["loss"]) == 3
     assert 0.5 <= result["test_accuracy"] <= 1.0
     assert isinstance(result["model"], nn.MLP)
+
+
+@pytest.mark.parametrize(
+    "flags, kind, lr, weight_decay",
+    [
+        ("--optimizer sgd", "SGD", 0.1, 0.0),
+        ("--optimizer adam", "Adam", 1e-3, 0.0),
+        ("--optimizer adamw", "AdamW", 1e-3, 0.01),  # decoupled decay on by default, as PyTorch
+        ("--optimizer adamw --weight-decay 0", "AdamW", 1e-3, 0.0),
+        ("--optimizer rmsprop --momentum 0.9", "RMSprop", 1e-2, 0.0),
+        ("--optimizer adagrad --lr 0.05 --weight-decay 1e-4", "Adagrad", 0.05, 1e-4),
+    ],
+)
+def test_every_optimizer_of_the_cli_trains(flags, kind, lr, weight_decay):
+    args = build_parser().parse_args(
+        f"--dataset moons --hidden 16 --epochs 20 --quiet {flags}".split()
+    )
+    optimizer = make_optimizer(args, nn.MLP(2, [3], 2, seed=0).parameters())
+    assert type(optimizer).__name__ == kind
+    group = optimizer.param_groups[0]
+    assert group["lr"] == lr and group["weight_decay"] == weight_decay
+    if "--momentum" in flags:
+        assert group["momentum"] == 0.9
+    result = run(args)
+    assert result["history"]["loss"][-1] < result["history"]["loss"][0]
+    assert result["test_accuracy"] >= 0.8
+
+
+def test_momentum_only_with_the_optimizers_that_take_it(capsys):
+    assert main("--dataset moons --optimizer adagrad --momentum 0.9 --quiet".split()) == 2
+    assert "--momentum" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("module", ["nn", "nn.train"])
