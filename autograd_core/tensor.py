@@ -947,6 +947,14 @@ class Tensor(Node):
     def __abs__(self) -> Tensor:
         return self.abs()
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """Refused: a Tensor is a node of the graph, and its value is what its consumers read."""
+        raise TypeError(
+            "Tensor does not support item assignment (t[i] = v): ops make new Tensors. "
+            "Use where(mask, v, t), concat, or add_along_axis/index_add for a result that "
+            "carries gradient; to change a leaf's values, t.data[i] = v"
+        )
+
     def __getitem__(self, index: Any) -> Tensor:
         """x[index] for ints, slices, None, ..., boolean masks and integer arrays; an integer
         array may repeat positions, and the gradients of repeats add up (np.add.at)."""

@@ -822,6 +822,8 @@ INDEXING = {
     "float slice": (lambda: x23[0.5:2], TypeError,
                     r"index slice\(0.5, 2, None\) for a Tensor of shape \(2, 3\)"),
     "str slice": (lambda: x23["a":], TypeError, "for a Tensor of shape"),
+    "item assignment": (lambda: x23.__setitem__(0, 1.0), TypeError,
+                        r"Tensor does not support item assignment \(t\[i\] = v\).*where"),
     "mask of the wrong length": (lambda: x23[np.array([True, False, True])], IndexError,
                                  r"shape \(2, 3\): boolean index did not match"),
     "mask of the wrong shape": (lambda: x23[np.ones((3, 2), bool)], IndexError,
