@@ -803,10 +803,13 @@ class Tensor(Node):
             seed = np.ones(self._data.shape, dtype=self._data.dtype)
         else:
             g = _value(grad)
-            arr = g if type(g) is np.ndarray and g.dtype.kind == "f" else None
-            if arr is None:
-                arr = _as_float_array(g, "backward(grad)")  # names ragged or non-numeric grads
-            seed = np.array(arr, dtype=self._data.dtype)
+            if type(g) is np.ndarray and g.dtype == self._data.dtype:
+                # The caller's array, not a copy: a read-only view, so no rule can write into
+                # it and a leaf it reaches unchanged gets its own copy (_accumulate_grads).
+                seed = g.view()
+                seed.setflags(write=False)
+            else:  # _as_float_array names ragged or non-numeric gradients
+                seed = np.array(_as_float_array(g, "backward(grad)"), dtype=self._data.dtype)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward(grad): grad has shape {seed.shape} but the output has shape "
