@@ -21,7 +21,8 @@ floating-point kernels (residuals at machine precision; long SGD runs, which amp
 bit: notebook 5's sigmoid network ends at 81.62% with OpenBLAS's Haswell kernel and 73.61%
 with its Sandybridge one). The notebooks are built and checked with pinned kernels on any
 x86-64 machine with AVX2 (``REFERENCE_KERNELS``), where those numbers too must come out
-again; elsewhere a ``platform`` cell is compared like a ``timing`` one.
+again, as long as numpy is the version the notebook was built with (``kernels()``, kept in
+its metadata); elsewhere a ``platform`` cell is compared like a ``timing`` one.
 """
 
 from __future__ import annotations
@@ -112,6 +113,16 @@ def reference_platform() -> bool:
     except OSError:
         return False
     return "avx2" in flags and "fma" in flags
+
+
+def kernels() -> str:
+    """What the numbers of ``platform`` cells depend on, as stored in a built notebook's
+    metadata: numpy's version (its SIMD loops and bundled OpenBLAS) and whether the reference
+    kernels were pinned. A fresh run compares those cells exactly only when this matches."""
+    import numpy
+
+    pinned = "reference kernels" if reference_platform() else "machine's own kernels"
+    return f"numpy {numpy.__version__}, {platform.machine()}, {pinned}"
 
 
 def kernel_env(tmpdir: str | Path) -> dict[str, str]:
@@ -252,6 +263,7 @@ def build(name_filter: str = "") -> None:
         execute(nb)
         seconds = time.perf_counter() - start
         out = HERE / f"{src.stem}.ipynb"
+        nb.metadata["kernels"] = kernels()
         nbformat.validate(nb)
         out.write_text(nbformat.writes(nb) + "\n")
         print(f"{out.name}: executed in {seconds:.1f} s")
