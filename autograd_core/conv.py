@@ -17,7 +17,7 @@ import numpy as np
 from . import calculus
 from .calculus import ConvGeometry, conv_output_size
 from .graph import is_grad_enabled
-from .tensor import Tensor, _operand, _result
+from .tensor import Tensor, _as_int, _operand, _result
 
 __all__ = ["conv2d", "conv1d", "max_pool2d", "avg_pool2d"]
 
@@ -27,9 +27,7 @@ IntPair = int | tuple[int, int]
 def _pair(value: Any, name: str, op: str, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints as a (height, width) pair, each at least ``minimum``."""
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2 or not all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in pair
-    ):
+    if len(pair) != 2 or any(_as_int(v) is None for v in pair):
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(pair) < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")

@@ -337,16 +337,13 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
         return (axis % ndim,)
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     out = []
-    for ax in axes:
-        try:
-            if isinstance(ax, (bool, np.bool_)):
-                raise TypeError
-            ax = operator.index(ax)
-        except TypeError:
+    for item in axes:
+        ax = _as_int(item)
+        if ax is None:
             raise TypeError(
                 f"{op}: axis must be an int, a tuple of ints or None, got {axis!r} "
-                f"({type(ax).__name__})"
-            ) from None
+                f"({type(item).__name__})"
+            )
         if not -ndim <= ax < ndim:
             raise _axis_error(op, ax, ndim)
         out.append(ax % ndim if ndim else 0)
@@ -369,17 +366,22 @@ def _flag(value: Any, name: str, op: str) -> bool:
     )
 
 
+def _as_int(value: Any) -> int | None:
+    """value as an int if it is an integer (a numpy integer too, never a bool), else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def _integer(value: Any, name: str, op: str, minimum: int | None = None) -> int:
     """An int parameter (numpy integers too, never a bool or a float) as an int, at least
     ``minimum`` if given: a TypeError or ValueError naming the op, the parameter and value."""
-    try:
-        if isinstance(value, (bool, np.bool_)):
-            raise TypeError
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(
-            f"{op}: {name} must be an int, got {value!r} ({type(value).__name__})"
-        ) from None
+    n = _as_int(value)
+    if n is None:
+        raise TypeError(f"{op}: {name} must be an int, got {value!r} ({type(value).__name__})")
     if minimum is not None and n < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {n}")
     return n
