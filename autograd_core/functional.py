@@ -412,17 +412,25 @@ def _columns(out: Tensor, xs: list[Tensor], nested: bool) -> list[Any]:
     return jacs
 
 
-def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """``f`` -> ``x -> H``, the Hessian of a one-number f with respect to args[argnums], of
-    shape ``in.shape + in.shape``: ``jacobian(grad(f))``.
+    shape ``in.shape + in.shape``: ``jacobian(grad(f))``. For a tuple ``argnums`` (JAX's
+    convention), the blocks ``H[i][j] = d^2 f / d args[i] d args[j]``, each of shape
+    ``in_i.shape + in_j.shape``, as a tuple of tuples.
 
     Cost: one forward pass, one recorded backward pass (the gradient, recorded), then one
-    backward pass per entry of the argument, all through that one recorded gradient graph.
+    backward pass per entry of the argument, all through that one recorded gradient graph;
+    a tuple of k arguments repeats this for each row of blocks.
     """
     _function(f, "hessian")
-    if isinstance(argnums, (tuple, list)):
-        raise TypeError("hessian: argnums must be one int (the argument to differentiate)")
-    return jacobian(grad(f, argnums), argnums)
+    if not isinstance(argnums, (tuple, list)):
+        return jacobian(grad(f, argnums), argnums)
+
+    def hessian_f(*args: Any, **kwargs: Any) -> Any:
+        nums, _ = _argnums(argnums, len(args), "hessian")
+        return tuple(jacobian(grad(f, i), nums)(*args, **kwargs) for i in nums)
+
+    return hessian_f
 
 
 def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:

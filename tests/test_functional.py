@@ -250,8 +250,28 @@ def test_errors_name_the_argument():
         AF.grad(lambda x: x.sum(), has_aux=True)(X0)
     with pytest.raises(TypeError, match=r"argument 0: .*dtype"):
         AF.grad(lambda x: x.sum())(np.array(["a"]))
-    with pytest.raises(TypeError, match="one int"):
-        AF.hessian(quadratic, argnums=(0,))
+    with pytest.raises(ValueError, match=r"hessian: argnums=\(0, 3\) is out of range"):
+        AF.hessian(quadratic, argnums=(0, 3))(X0)
+
+
+def test_hessian_blocks_for_several_arguments_are_the_blocks_of_the_joint_hessian():
+    """hessian(f, argnums=(0, 1))(x, y)[i][j] = d2f/d(arg i)d(arg j): the blocks of the
+    Hessian of f seen as a function of the concatenated arguments, symmetric across."""
+
+    def f(x, y):
+        return (x * x * y.sum()).sum() + (np.sin(x) @ (y * y)).sum() + (y**3).sum()
+
+    x, y = RNG.standard_normal(3), RNG.standard_normal(3)
+    blocks = AF.hessian(f, argnums=(0, 1))(x, y)
+    joint = AF.hessian(lambda z: f(z[:3], z[3:]))(np.concatenate([x, y]))
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_allclose(
+                blocks[i][j], joint[3 * i : 3 * i + 3, 3 * j : 3 * j + 3], rtol=1e-12
+            )
+    np.testing.assert_allclose(blocks[0][1], blocks[1][0].T, rtol=1e-12)
+    assert [len(row) for row in AF.hessian(f, argnums=(1,))(x, y)] == [1]
+    np.testing.assert_allclose(AF.hessian(f, argnums=(-1,))(x, y)[0][0], blocks[1][1])
 
 
 def test_tall_jacobians_are_built_by_columns_and_agree_with_rows():

@@ -126,8 +126,11 @@ TRANSFORMS = {
                            "argnums is empty"),
     "grad of keyword-only call": (lambda: AF.grad(square_sum)(t=x3), ValueError,
                                   "0 positional arguments"),
-    "hessian argnums tuple": (lambda: AF.hessian(square_sum, argnums=(0,)), TypeError,
-                              "hessian: argnums must be one int"),
+    "hessian argnums repeated out of range": (
+        lambda: AF.hessian(square_sum, argnums=(0, 1))(x3), ValueError,
+        r"hessian: argnums=\(0, 1\) is out of range for a call with 1 positional"),
+    "hessian argnums of floats": (lambda: AF.hessian(square_sum, argnums=(0.0,))(x3),
+                                  TypeError, "hessian: argnums must be an int or a tuple"),
     "grad f returns vector": (lambda: AF.grad(lambda t: t * 2)(x3), ValueError,
                               r"f must return one number, but it returned shape \(3,\)"),
     "grad f returns None": (lambda: AF.grad(lambda t: None)(x3), TypeError,
