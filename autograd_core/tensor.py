@@ -77,11 +77,12 @@ _NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {}
 def _rare_path(out: Tensor, parents: tuple) -> bool:
     """``_result`` when ``_no_grad_threads`` is not empty (a thread is inside no_grad(), or
     detect_anomaly() is on): check the output in anomaly mode; whether to record the graph."""
+    record = is_grad_enabled()
     if ANOMALY_MARKER in _no_grad_threads:
         anomaly.check_forward(out, parents)
-        if is_grad_enabled():
+        if record:
             anomaly.remember_leaves(parents, out._op)
-    return is_grad_enabled()
+    return record
 
 
 def _init_leaf(node: Tensor, value: np.ndarray, requires_grad: bool, name: str | None) -> Tensor:
@@ -411,6 +412,20 @@ def _describe(x: Any) -> str:
     return f"{type(x).__name__} {x!r:.40}"
 
 
+def _comparison(op: str, fn: Callable[[Any, Any], Any]) -> Callable[[Tensor, Any], Any]:
+    """``x op y`` for a comparison: numpy's bool array of the values (no graph node); an
+    operand numpy cannot compare is an error naming both (the one definition of all six)."""
+
+    def compare(self: Tensor, other: Any) -> Any:
+        try:
+            return fn(self._data, _value(other))
+        except (TypeError, ValueError) as e:
+            raise _comparison_error(op, self, other, e) from None
+
+    compare.__name__ = f"__{fn.__name__}__"
+    return compare
+
+
 def _comparison_error(op: str, x: Tensor, other: Any, e: Exception) -> Exception:
     """The error of ``x op other`` (a comparison) in the library's words: both operands."""
     if isinstance(e, ValueError):
@@ -606,30 +621,14 @@ class Tensor(Node):
             )
         return bool(self._data)
 
-    # Comparisons give constant boolean arrays (masks), never graph nodes.
-    def __lt__(self, other: Any) -> np.ndarray:
-        try:
-            return self._data < _value(other)
-        except (TypeError, ValueError) as e:
-            raise _comparison_error("<", self, other, e) from None
-
-    def __le__(self, other: Any) -> np.ndarray:
-        try:
-            return self._data <= _value(other)
-        except (TypeError, ValueError) as e:
-            raise _comparison_error("<=", self, other, e) from None
-
-    def __gt__(self, other: Any) -> np.ndarray:
-        try:
-            return self._data > _value(other)
-        except (TypeError, ValueError) as e:
-            raise _comparison_error(">", self, other, e) from None
-
-    def __ge__(self, other: Any) -> np.ndarray:
-        try:
-            return self._data >= _value(other)
-        except (TypeError, ValueError) as e:
-            raise _comparison_error(">=", self, other, e) from None
+    # Comparisons give constant boolean arrays (masks), never graph nodes; ``==`` and ``!=``
+    # are elementwise as numpy's, not identity.
+    __lt__ = _comparison("<", operator.lt)
+    __le__ = _comparison("<=", operator.le)
+    __gt__ = _comparison(">", operator.gt)
+    __ge__ = _comparison(">=", operator.ge)
+    __eq__ = _comparison("==", operator.eq)  # type: ignore[assignment]
+    __ne__ = _comparison("!=", operator.ne)  # type: ignore[assignment]
 
     # --- np.* on Tensors (autograd_core/numpy_api.py) ---
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -661,13 +660,6 @@ class Tensor(Node):
             raise error from None
 
     # --- comparisons, conversions, iteration ---
-    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
-        """Elementwise ``==`` as numpy: a constant bool array, not identity."""
-        return self._data == _value(other)
-
-    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
-        return self._data != _value(other)
-
     # Defining __eq__ removes the inherited __hash__. Nodes hash by identity: they are set
     # members in toposort and keys of backprop()'s result, where Python compares by ``is``
     # before ``==``, so the elementwise ``==`` never reaches those lookups.
