@@ -365,6 +365,9 @@ OPTIMIZERS: dict[str, tuple[type[Optimizer], float]] = {
     "rmsprop": (RMSprop, 1e-2),
     "adagrad": (Adagrad, 1e-2),
 }
+#: the --optimizer choices that take --momentum
+WITH_MOMENTUM = ("sgd", "rmsprop")
+
 
 def make_optimizer(args: argparse.Namespace, params: Any) -> Optimizer:
     """The optimizer ``--optimizer`` names, with ``--lr`` (or its default), ``--weight-decay``
@@ -373,7 +376,7 @@ def make_optimizer(args: argparse.Namespace, params: Any) -> Optimizer:
     settings: dict[str, Any] = {"lr": default_lr if args.lr is None else args.lr}
     if args.weight_decay is not None:
         settings["weight_decay"] = args.weight_decay
-    if kind in (SGD, RMSprop):
+    if args.optimizer in WITH_MOMENTUM:
         settings["momentum"] = args.momentum
     return kind(params, **settings)
 
@@ -404,8 +407,8 @@ def _positive(name: str, value: float | None, allow_zero: bool = False) -> str |
 _ONLY_WITH: tuple[tuple[str, str, Callable[[argparse.Namespace], bool], str], ...] = (
     ("--hidden", "hidden", lambda a: a.model == "mlp", "--model mlp"),
     ("--activation", "activation", lambda a: a.model == "mlp", "--model mlp"),
-    ("--momentum", "momentum", lambda a: a.optimizer in ("sgd", "rmsprop"),
-     "--optimizer sgd or rmsprop"),
+    ("--momentum", "momentum", lambda a: a.optimizer in WITH_MOMENTUM,
+     "--optimizer " + " or ".join(WITH_MOMENTUM)),
     (
         "--data-dir",
         "data_dir",
